@@ -1,0 +1,90 @@
+"""Staff roles as Django groups with real permissions.
+
+``roles_sync()`` (run after every migrate) creates the groups and gives each exactly the
+permissions listed here, so a role's rights are reviewed in one place.
+"""
+from django.utils.translation import gettext_lazy as _
+
+COUNTER_CLERK = "counter_clerk"
+OFFICER = "officer"
+LEADER = "leader"
+ADMINISTRATOR = "administrator"
+
+#: role code -> (group name as staff read it, permissions "app_label.codename")
+ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    COUNTER_CLERK: (
+        "Cán bộ một cửa",
+        (
+            "dossiers.view_unit",
+            "dossiers.view_procedure",
+            "dossiers.view_field",
+            "dossiers.view_counter",
+            "dossiers.view_calendaroverride",
+        ),
+    ),
+    OFFICER: (
+        "Chuyên viên xử lý",
+        (
+            "dossiers.view_unit",
+            "dossiers.view_procedure",
+            "dossiers.view_field",
+            "dossiers.view_calendaroverride",
+        ),
+    ),
+    LEADER: (
+        "Lãnh đạo",
+        (
+            "dossiers.view_unit",
+            "dossiers.view_procedure",
+            "dossiers.view_field",
+            "dossiers.view_counter",
+            "dossiers.view_staffprofile",
+            "dossiers.view_calendaroverride",
+        ),
+    ),
+    ADMINISTRATOR: (
+        "Quản trị hệ thống",
+        tuple(
+            f"dossiers.{action}_{model}"
+            for model in ("unit", "field", "counter", "staffprofile", "procedure", "procedurestep", "calendaroverride")
+            for action in ("view", "add", "change", "delete")
+        )
+        + ("auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"),
+    ),
+}
+
+ROLE_LABELS = {code: _(name) for code, (name, _perms) in ROLES.items()}
+
+#: permissions added to roles by later modules (dossier work, reports) register here
+EXTRA_PERMISSIONS: dict[str, list[str]] = {code: [] for code in ROLES}
+
+
+def role_group_name(role: str) -> str:
+    return ROLES[role][0]
+
+
+def user_roles(user) -> set[str]:
+    """The role codes of a user (from group membership); superusers hold every role."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(ROLES)
+    names = set(user.groups.values_list("name", flat=True))
+    return {code for code, (name, _perms) in ROLES.items() if name in names}
+
+
+def roles_sync() -> None:
+    """Create the role groups and set their permissions exactly as declared (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for code, (name, perms) in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = list(perms) + EXTRA_PERMISSIONS.get(code, [])
+        objs = []
+        for perm in wanted:
+            app_label, codename = perm.split(".", 1)
+            try:
+                objs.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            except Permission.DoesNotExist as exc:
+                raise RuntimeError(f"Role {code}: permission {perm} does not exist") from exc
+        group.permissions.set(objs)

@@ -1,0 +1,1 @@
+"""Period statistics and frozen reports (built in the reporting issue)."""
