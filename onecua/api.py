@@ -1,27 +1,56 @@
-"""One DRF exception handler: every API error has the shape {"detail": "…", "errors": {field: […]}}."""
+"""One DRF exception handler: every API error has the shape {"detail": "…", "errors": {field: […]}}.
+
+``errors`` maps a field to its messages; nested fields are joined with dots
+(``applicant.id_number``, ``documents.0.name``), exactly as services name them in
+``DossierError.errors``. Errors that concern no field (401, 403, 404, 405, 409 on a wrong
+state…) carry ``errors: {}`` or the service's own field map.
+"""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from dossiers.errors import DossierError
 
+MSG_INVALID = "Dữ liệu không hợp lệ."
 
-def _field_errors(detail) -> dict[str, list[str]]:
+
+def _messages(value) -> list[str]:
+    return [str(m) for m in (value if isinstance(value, list) else [value])]
+
+
+def _field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten DRF's nested error detail into {"a.b.0.c": ["…"]}."""
+    out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        out = {}
         for field, value in detail.items():
+            key = f"{prefix}{field}"
             if isinstance(value, dict):
-                for sub, msgs in _field_errors(value).items():
-                    out[f"{field}.{sub}"] = msgs
+                out.update(_field_errors(value, f"{key}."))
+            elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+                # A list serializer: one entry per item, {} for an item without errors.
+                for index, item in enumerate(value):
+                    if isinstance(item, dict):
+                        out.update(_field_errors(item, f"{key}.{index}."))
+                    elif item:
+                        out[f"{key}.{index}"] = _messages(item)
             else:
-                out[field] = [str(m) for m in (value if isinstance(value, list) else [value])]
+                out[key] = _messages(value)
         return out
     if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {}
+        return {f"{prefix}non_field_errors": _messages(detail)}
+    return {f"{prefix}non_field_errors": _messages(detail)} if detail else {}
+
+
+def _first_message(errors: dict[str, list[str]]) -> str:
+    for messages in errors.values():
+        if messages:
+            return messages[0]
+    return MSG_INVALID
 
 
 def exception_handler(exc, context):
@@ -34,19 +63,46 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, DossierError):
-        return Response(
-            {"detail": exc.message, "errors": exc.errors},
-            status=exc.status_code,
-        )
+        set_rollback()
+        return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
 
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
-        response.data = {"detail": "Dữ liệu không hợp lệ.", "errors": errors}
+        # One field wrong: say which in the headline too; several: the generic headline.
+        detail = _first_message(errors) if len(errors) == 1 else MSG_INVALID
+        response.data = {"detail": detail, "errors": errors}
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"detail": str(detail), "errors": {}}
     return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every API error (documented in the OpenAPI schema as ``Error``)."""
+
+    detail = serializers.CharField(help_text="Thông báo lỗi cho người dùng.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Lỗi theo từng trường: {\"applicant.id_number\": [\"Số CCCD phải gồm 12 chữ số.\"]}.",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Names schema components after the serializer's qualified name.
+
+    Views nest ``InputSerializer``/``OutputSerializer`` (style.md principle 15), so bare class
+    names collide; ``DossierAssignApi.InputSerializer`` becomes the component
+    ``DossierAssignApiInput`` and ``DossierCreateApi.InputSerializer.ApplicantSerializer``
+    ``DossierCreateApiInputApplicant``.
+    """
+
+    def get_serializer_name(self, serializer, direction):
+        parts = [p.removesuffix("Serializer") for p in type(serializer).__qualname__.split(".") if p != "<locals>"]
+        return "".join(parts)

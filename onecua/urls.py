@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("onecua.api_urls")),
     path("", dossier_views.home, name="home"),
     path("", include("dossiers.urls")),
+    path("", include("reporting.urls")),
 ]
 
 admin.site.site_header = "OneCua – Quản trị"
