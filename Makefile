@@ -28,6 +28,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_dossiers
 
 setup: demo
 

@@ -216,3 +216,225 @@ class CalendarOverride(models.Model):
     def __str__(self) -> str:
         kind = _("làm việc") if self.is_working_day else _("nghỉ")
         return f"{self.date:%d/%m/%Y}: {kind} – {self.reason}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Dossiers (hồ sơ) and their history
+# ---------------------------------------------------------------------------------------------
+from dossiers.workflow import DossierState  # noqa: E402  (models below use the workflow table)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Trực tuyến")
+    DIRECT = "direct", _("Trực tiếp")
+    POSTAL = "postal", _("Bưu chính công ích")
+
+
+class ReturnChannel(models.TextChoices):
+    COUNTER = "counter", _("Tại Bộ phận một cửa")
+    POSTAL = "postal", _("Qua bưu chính công ích")
+    ONLINE = "online", _("Trực tuyến")
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Có kết quả")
+    REFUSED = "refused", _("Từ chối")
+    WITHDRAWN = "withdrawn", _("Rút hồ sơ")
+
+
+class Classification(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Trễ hạn")
+
+
+class DossierSequence(models.Model):
+    """Last dossier number issued by a receiving unit on a day (D15). Rows are locked to allocate."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dossier_sequence_unique")]
+
+
+class Dossier(models.Model):
+    """A dossier (hồ sơ TTHC): the tracked object with its legal clock.
+
+    The deadline facts (processing time, unit, due date) are copied from the procedure at
+    receipt so that later catalogue changes never rewrite history.
+    """
+
+    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="dossiers")
+    receiving_unit = models.ForeignKey(
+        Unit, verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="received_dossiers"
+    )
+    counter = models.ForeignKey(Counter, verbose_name=_("quầy"), null=True, blank=True, on_delete=models.SET_NULL)
+    resolving_unit = models.ForeignKey(
+        Unit, verbose_name=_("cơ quan chủ trì"), on_delete=models.PROTECT, related_name="resolved_dossiers"
+    )
+    current_unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị đang xử lý"), on_delete=models.PROTECT, related_name="current_dossiers"
+    )
+    channel = models.CharField(_("hình thức nộp"), max_length=8, choices=Channel.choices)
+    return_channel = models.CharField(_("hình thức nhận kết quả"), max_length=8, choices=ReturnChannel.choices, default=ReturnChannel.COUNTER)
+    state = models.CharField(_("trạng thái"), max_length=24, choices=DossierState.choices, default=DossierState.RECEIVED)
+    on_the_spot = models.BooleanField(_("4 tại chỗ"), default=False)
+
+    applicant_name = models.CharField(_("họ và tên"), max_length=255)
+    applicant_id_number = models.CharField(_("số CCCD"), max_length=12, blank=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    request_content = models.CharField(_("nội dung yêu cầu giải quyết"), max_length=1000, blank=True)
+    documents = models.JSONField(_("thành phần hồ sơ"), default=list, blank=True)
+    copies = models.PositiveSmallIntegerField(_("số lượng hồ sơ (bộ)"), default=1)
+
+    submitted_at = models.DateTimeField(_("thời điểm nộp"), null=True, blank=True)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
+    receipt_date = models.DateField(_("ngày tiếp nhận (tính hạn)"), null=True, blank=True)
+    processing_time = models.PositiveIntegerField(_("thời hạn giải quyết"))
+    time_unit = models.CharField(_("đơn vị thời gian"), max_length=16, choices=Procedure.TimeUnit.choices)
+    base_due_date = models.DateField(_("ngày hẹn trả ban đầu"), null=True, blank=True)
+    due_date = models.DateField(_("ngày hẹn trả"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("thời hạn"), null=True, blank=True)
+    due_text = models.CharField(_("giải thích ngày hẹn trả"), max_length=500, blank=True)
+    paused_at = models.DateTimeField(_("tạm dừng từ"), null=True, blank=True)
+    paused_on = models.DateField(_("ngày tạm dừng"), null=True, blank=True)
+    supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
+    appointment_date = models.DateField(_("ngày hẹn lại"), null=True, blank=True)
+    apologized_at = models.DateTimeField(_("thời điểm xin lỗi"), null=True, blank=True)
+    apology_reason = models.CharField(_("lý do trễ hạn"), max_length=1000, blank=True)
+
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người xử lý"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="assigned_dossiers",
+    )
+    resolved_at = models.DateTimeField(_("thời điểm giải quyết"), null=True, blank=True)
+    resolved_on = models.DateField(_("ngày giải quyết"), null=True, blank=True)
+    outcome = models.CharField(_("kết quả"), max_length=12, choices=Outcome.choices, blank=True)
+    classification = models.CharField(_("đánh giá"), max_length=8, choices=Classification.choices, blank=True)
+    outcome_note = models.CharField(_("lý do / ghi chú kết quả"), max_length=1000, blank=True)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=0, help_text="Incremented by every transition (optimistic check).")
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="dossier_state_due"),
+            models.Index(fields=["receiving_unit", "received_at"], name="dossier_recv_unit_at"),
+            models.Index(fields=["resolving_unit", "state"], name="dossier_resolving_state"),
+            models.Index(fields=["current_unit", "state"], name="dossier_current_state"),
+            models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(received_at__isnull=False), name="dossier_resolved_after_receipt_exists"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        from dossiers.workflow import OPEN_STATES
+
+        return self.state in OPEN_STATES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class DossierStep(models.Model):
+    """One step of a dossier at one agency (liên thông), planned from the procedure's template."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Chờ")
+        CURRENT = "current", _("Đang xử lý")
+        DONE = "done", _("Đã xong")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    name = models.CharField(_("tên bước"), max_length=255)
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="dossier_steps")
+    allotted_time = models.PositiveIntegerField(_("thời gian được giao"))
+    due_date = models.DateField(_("hạn xử lý"), null=True, blank=True)
+    due_at = models.DateTimeField(_("thời hạn"), null=True, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.WAITING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_steps"
+    )
+    classification = models.CharField(max_length=8, choices=Classification.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("bước xử lý hồ sơ")
+        verbose_name_plural = _("các bước xử lý hồ sơ")
+        ordering = ["dossier", "order"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "order"], name="dossier_step_unique_order")]
+        indexes = [models.Index(fields=["state", "due_date"], name="dossier_step_state_due")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier.code} #{self.order} {self.name}"
+
+
+class DossierPause(models.Model):
+    """A supplement request (Mẫu 02 during processing): the clock stops at requested_at (D7)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pauses")
+    requested_at = models.DateTimeField(_("yêu cầu bổ sung lúc"))
+    completed_at = models.DateTimeField(_("nhận bổ sung lúc"), null=True, blank=True)
+    reason = models.TextField(_("lý do"))
+    documents = models.TextField(_("giấy tờ cần bổ sung"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("yêu cầu bổ sung")
+        verbose_name_plural = _("yêu cầu bổ sung")
+        ordering = ["dossier", "requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(completed_at__gte=models.F("requested_at")),
+                name="dossier_pause_order",
+            ),
+        ]
+
+
+class DossierEvent(models.Model):
+    """Append-only history: one row per action (the control sheet Mẫu 05 is read from here)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("thời điểm"))
+    action = models.CharField(_("thao tác"), max_length=32)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=255, blank=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử xử lý")
+        verbose_name_plural = _("lịch sử xử lý")
+        ordering = ["dossier", "at", "id"]
+        indexes = [models.Index(fields=["at"], name="dossier_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,1 +1,30 @@
-urlpatterns: list = []
+"""Page URLs (Vietnamese slugs, as staff read them in the address bar)."""
+from django.urls import path
+
+from dossiers.views import calendar_admin, intake, processing
+
+app_name = "dossiers"
+
+urlpatterns = [
+    # Counter clerk
+    path("tiep-nhan/", intake.intake, name="intake"),
+    path("tiep-nhan/thu-tuc.json", intake.procedure_search, name="procedure_search"),
+    path("tiep-nhan/han-xu-ly.json", intake.due_preview, name="due_preview"),
+    path("tiep-nhan/nguoi-nop.json", intake.applicant_lookup, name="applicant_lookup"),
+    path("tiep-nhan/phieu/<str:kind>/", intake.counter_slip, name="counter_slip"),  # kind: huong-dan (Mẫu 02) | tu-choi (Mẫu 03)
+    path("mot-cua/", intake.worklist, name="worklist"),
+    # Processing
+    path("ho-so/danh-sach/<str:tab>/", processing.dossier_list, name="list"),
+    path("ho-so/cua-toi/", processing.inbox, name="inbox"),
+    path("tra-cuu/", processing.search, name="search"),
+    path("ho-so/<str:code>/", processing.dossier_detail, name="detail"),
+    path("ho-so/<str:code>/giay-tiep-nhan/", processing.receipt, name="receipt"),  # Mẫu 01 (?format=pdf)
+    path("ho-so/<str:code>/phieu-kiem-soat/", processing.control_sheet, name="control_sheet"),  # Mẫu 05
+    path("ho-so/<str:code>/phieu-bo-sung/<int:pause_id>/", processing.supplement_slip, name="supplement_slip"),  # Mẫu 02
+    path("ho-so/<str:code>/phieu-xin-loi/", processing.apology_slip, name="apology_slip"),  # Mẫu 04
+    path("ho-so/<str:code>/thao-tac/<str:action>/", processing.dossier_action, name="action"),
+    # Calendar (administrators)
+    path("danh-muc/lich-lam-viec/", calendar_admin.calendar_year, name="calendar"),
+    path("danh-muc/lich-lam-viec/<int:year>/", calendar_admin.calendar_year, name="calendar_year"),
+    path("danh-muc/lich-lam-viec/dieu-chinh/", calendar_admin.override_form, name="calendar_override"),
+]

@@ -49,13 +49,14 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "dossiers",
     "reporting",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "onecua.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -176,7 +177,40 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs live here (synced into django-celery-beat's tables, editable in admin).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Crontabs are read in CELERY_TIMEZONE (Asia/Ho_Chi_Minh). "Working day" is checked inside the
+# tasks against the OneCua calendar (holidays, nghỉ bù, làm bù Saturdays), not by the crontab.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Overdue / due-soon / apology-reminder sweep, every 10 minutes (https://crontab.guru/#*/10_*_*_*_*)
+    "monitoring-deadline-sweep": {
+        "task": "monitoring.deadline_sweep",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expire_seconds": 9 * 60},
+    },
+    # The same sweep at the start of the office day, 07:30 (https://crontab.guru/#30_7_*_*_*)
+    "monitoring-deadline-sweep-start-of-day": {
+        "task": "monitoring.deadline_sweep",
+        "schedule": crontab(minute="30", hour="7"),
+        "options": {"expire_seconds": 60 * 60},
+    },
+    # Daily digest per supervisor, 07:30; skipped by the task on non-working days (https://crontab.guru/#30_7_*_*_*)
+    "monitoring-supervisor-digest": {
+        "task": "monitoring.supervisor_digest",
+        "schedule": crontab(minute="30", hour="7"),
+        "options": {"expire_seconds": 4 * 60 * 60},
+    },
+    # Outbox relay, every minute: delivers what waited while the broker was down (https://crontab.guru/#*_*_*_*_*)
+    "monitoring-outbox-relay": {
+        "task": "monitoring.outbox_relay",
+        "schedule": crontab(minute="*"),
+        "options": {"expire_seconds": 50},
+    },
+    # Report roll-up: rebuild yesterday and every stale or missing day, 01:15 (https://crontab.guru/#15_1_*_*_*)
+    "reporting-rollup-nightly": {
+        "task": "reporting.tasks.rollup_nightly_task",
+        "schedule": crontab(minute="15", hour="1"),
+        "options": {"expire_seconds": 6 * 60 * 60},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

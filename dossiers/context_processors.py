@@ -1,0 +1,62 @@
+"""The left menu (ux.md "Navigation") with a count on every entry, for every page."""
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from dossiers.roles import ADMINISTRATOR, LEADER, user_roles
+from dossiers.selectors import dossier_menu_counts, staff_profile
+
+#: Header facts from other apps, registered in their ``AppConfig.ready()`` so that ``dossiers``
+#: never imports them: each ``hook(request) -> dict`` may set ``unread`` and
+#: ``notifications_url`` (the bell; the ``monitoring`` app registers it).
+NAV_HOOKS: list = []
+
+
+def nav(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    counts = dossier_menu_counts(user=user)
+    path = request.path
+
+    def item(label, url, count=None):
+        return {"label": label, "url": url, "count": count, "active": path == url}
+
+    def tab(name):
+        return reverse("dossiers:list", args=[name])
+
+    groups = [
+        {"title": _("Một cửa"), "items": [
+            item(_("Tiếp nhận hồ sơ"), reverse("dossiers:intake")),
+            item(_("Việc hôm nay"), reverse("dossiers:worklist")),
+            item(_("Hồ sơ chờ tiếp nhận"), tab("submitted"), counts["submitted"]),
+        ]},
+        {"title": _("Xử lý"), "items": [
+            item(_("Hồ sơ của tôi"), reverse("dossiers:inbox"), counts["mine"]),
+            item(_("Hồ sơ đang xử lý"), tab("processing"), counts["processing"]),
+            item(_("Hồ sơ chờ bổ sung"), tab("supplement"), counts["supplement"]),
+            item(_("Hồ sơ chờ trả kết quả"), tab("result"), counts["result"]),
+            item(_("Hồ sơ đã trả kết quả"), tab("returned"), counts["returned"]),
+        ]},
+        {"title": _("Theo dõi"), "items": [
+            item(_("Tra cứu hồ sơ"), reverse("dossiers:search")),
+        ]},
+    ]
+    roles = user_roles(user)
+    pages = [(_("Thống kê, báo cáo"), "reporting:report_quarterly")]
+    if roles & {LEADER, ADMINISTRATOR}:  # the supervisor dashboard is for leaders
+        pages.insert(0, (_("Theo dõi tiến độ"), "monitoring:dashboard"))
+    for label, name in pages:
+        try:
+            groups[2]["items"].append(item(label, reverse(name)))
+        except NoReverseMatch:  # the page arrives with its issue
+            pass
+    if ADMINISTRATOR in roles:
+        groups.append({"title": _("Danh mục"), "items": [
+            item(_("Lịch làm việc"), reverse("dossiers:calendar")),
+            item(_("Đơn vị, thủ tục"), reverse("admin:index")),
+        ]})
+    profile = staff_profile(user)
+    extras = {"unread": 0, "notifications_url": None}
+    for hook in NAV_HOOKS:
+        extras.update(hook(request))
+    return {"nav": {"groups": groups, "unit": profile.unit.name if profile else "", **extras}}

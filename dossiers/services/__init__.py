@@ -1,0 +1,1 @@
+"""Services (writes): one module per area, imported as ``dossiers.services.<area>``."""

@@ -1,0 +1,19 @@
+"""Celery tasks: thin wrappers that take ids and call one service (imported in the body)."""
+from datetime import date
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+def calendar_reevaluate_task(self, day_iso: str, actor_id: int | None = None, reason: str = "") -> int:
+    """Re-evaluate open dossiers after a calendar override changed (safe to run twice)."""
+    from django.contrib.auth import get_user_model
+    from django.db import OperationalError
+
+    from dossiers.services.calendar_overrides import calendar_reevaluate
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        return calendar_reevaluate(day=date.fromisoformat(day_iso), actor=actor, reason=reason)
+    except OperationalError as exc:  # a locked database or a lost connection: try again later
+        raise self.retry(exc=exc)
