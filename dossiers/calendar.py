@@ -783,6 +783,8 @@ class DueDate:
                 f"{WEEKDAY_NAMES_VI[s.day.weekday()]} {short(s.day)}: {s.label}" for s in makeup
             ))
         for s in steps:
+            if s.kind is StepKind.PAUSE and not (s.hours or s.days):
+                continue  # a supplement returned within the same working day moves nothing
             if s.kind is StepKind.PAUSE:
                 if s.hours is not None:
                     parts.append(f"cộng {_hours_vi(s.hours)} làm việc chờ bổ sung")

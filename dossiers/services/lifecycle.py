@@ -623,10 +623,14 @@ def dossier_return_result(
 
 
 @transaction.atomic
-def dossier_on_the_spot_complete(*, dossier: Dossier, actor, at: datetime | None = None) -> Dossier:
+def dossier_on_the_spot_complete(
+    *, dossier: Dossier, actor, at: datetime | None = None, expected_version: int | None = None
+) -> Dossier:
     """"4 tại chỗ": appraise, approve and return in the same sitting as the receipt."""
     at = at or _now()
-    dossier = dossier_approve(dossier=dossier, actor=actor, at=at, note=_("Giải quyết tại chỗ"))
+    dossier = dossier_approve(
+        dossier=dossier, actor=actor, at=at, note=_("Giải quyết tại chỗ"), expected_version=expected_version
+    )
     return dossier_return_result(dossier=dossier, actor=actor, at=at)
 
 

@@ -407,10 +407,7 @@ def _perform(action: str, dossier: Dossier, user, cd: dict) -> tuple[Dossier, st
         d = lifecycle.dossier_withdraw(**common, reason=cd["reason"])
         return d, _("Đã rút hồ sơ %(code)s.") % {"code": code}
     if action == ON_THE_SPOT:
-        # The one-sitting service takes no expected version: check the one the user saw here.
-        if dossier.version != v:
-            raise ConflictError(lifecycle.MSG_CONFLICT.format(code=code))
-        d = lifecycle.dossier_on_the_spot_complete(dossier=dossier, actor=user)
+        d = lifecycle.dossier_on_the_spot_complete(dossier=dossier, actor=user, expected_version=v)
         return d, _("Đã giải quyết tại chỗ và trả kết quả hồ sơ %(code)s.") % {"code": code}
     raise Http404
 

@@ -734,3 +734,11 @@ def test_due_dates_compare_by_value():
     assert made.due_date == date(2022, 2, 11)
     with pytest.raises(ValueError, match="compute_due"):
         made.text()
+
+
+def test_text_omits_a_supplement_returned_the_same_day():
+    """Mon 07/11/2022 + 5 wd; a pause 09:00–16:00 on Wed 09/11 adds no day and is not mentioned."""
+    result = due(at(2022, 11, 7), 5, pauses=[Pause(start=at(2022, 11, 9, 9), end=at(2022, 11, 9, 16))])
+    assert result.due_date == date(2022, 11, 14)
+    assert "cộng 0" not in result.text()
+    assert result.text() == "Hẹn trả 14/11/2022"
