@@ -3,16 +3,16 @@
 Views only parse, call a service or selector, and render. Modules: ``intake`` (clerk),
 ``processing`` (lists, dossier page, actions), ``calendar_admin`` (working-day calendar).
 """
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, OFFICER, user_roles
 
 
-@login_required
 def home(request):
-    """Send each user to the page they start their day on."""
+    """Anonymous visitors get the landing page; staff go to the page they start their day on."""
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")
     roles = user_roles(request.user)
     if COUNTER_CLERK in roles:
         return redirect(reverse("dossiers:worklist"))
