@@ -108,7 +108,10 @@ def _sequence_note_imported(*, code: str, unit: Unit) -> None:
     m = re.fullmatch(re.escape(unit.code) + r"-(\d{6})-(\d{4,})", code)
     if not m:
         return
-    day = datetime.strptime(m.group(1), "%y%m%d").date()
+    try:
+        day = datetime.strptime(m.group(1), "%y%m%d").date()
+    except ValueError:  # not a date: the code is kept as it is, it cannot collide with ours
+        return
     number = int(m.group(2))
     DossierSequence.objects.bulk_create([DossierSequence(unit=unit, day=day, last=0)], ignore_conflicts=True)
     seq = DossierSequence.objects.select_for_update().get(unit=unit, day=day)
@@ -211,6 +214,8 @@ def dossier_transition(
         if locked.received_at and at < locked.received_at:
             raise DossierError(MSG_BEFORE_RECEIPT, errors={"at": [MSG_BEFORE_RECEIPT]})
         data = dict(data or {})
+        # The event is recorded at the unit acting: the actor's, else where the dossier was.
+        event_unit_id = getattr(_actor_unit(actor), "pk", None) or locked.current_unit_id
         if change is not None:
             extra = change(locked, at) or {}
             to_unit = extra.pop("to_unit", to_unit)
@@ -226,7 +231,7 @@ def dossier_transition(
             to_state=to_state,
             actor=actor,
             actor_name=_actor_name(actor),
-            unit=_actor_unit(actor) or locked.current_unit,
+            unit_id=event_unit_id,
             to_unit=to_unit,
             note=note,
             due_date=locked.due_date,
@@ -235,7 +240,10 @@ def dossier_transition(
         _run_transition_hooks(locked, event)  # TRANSITION_HOOKS (monitoring's outbox)
         if on_commit is not None:
             transaction.on_commit(on_commit)
-    dossier.refresh_from_db()
+    # Hand the caller the state it now holds (cheaper than refresh_from_db, same result).
+    for field in Dossier._meta.concrete_fields:
+        setattr(dossier, field.attname, getattr(locked, field.attname))
+    dossier._state.fields_cache.clear()
     return locked
 
 
@@ -542,6 +550,10 @@ def _resolve(d: Dossier, when: datetime, outcome: str, note: str) -> None:
     step = _current_step(d)
     if step is not None:
         _finish_step(d, step, when)
+    if outcome == Outcome.APPROVED:
+        # Approval settles every step not yet done ("4 tại chỗ", or approved straight away).
+        for waiting in d.steps.filter(state=DossierStep.State.WAITING).order_by("order"):
+            _finish_step(d, waiting, when)
     pause = d.pauses.filter(completed_at__isnull=True).first()
     if pause is not None:
         # The pause ends with the dossier; its days do not count (D7), the due date stands.
