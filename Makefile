@@ -45,7 +45,7 @@ bench: install
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
