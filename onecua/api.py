@@ -8,6 +8,7 @@ state…) carry ``errors: {}`` or the service's own field map.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import translation
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -17,6 +18,18 @@ from rest_framework.views import set_rollback
 from dossiers.errors import DossierError
 
 MSG_INVALID = "Dữ liệu không hợp lệ."
+
+#: DRF messages its Vietnamese catalogue lacks, for the errors that concern no field.
+#: (The proper home is a project catalogue, locale/vi/LC_MESSAGES/django.po.)
+VI_MESSAGES = {
+    "Authentication credentials were not provided.": "Chưa đăng nhập: gửi kèm tiêu đề Authorization: Token <token>.",
+    "Invalid token.": "Token không hợp lệ.",
+    "Invalid token header. No credentials provided.": "Tiêu đề Authorization thiếu token.",
+    "User inactive or deleted.": "Tài khoản đã bị khóa hoặc xóa.",
+    "You do not have permission to perform this action.": "Bạn không có quyền thực hiện thao tác này.",
+    "Invalid page.": "Trang không tồn tại.",
+    "Malformed request.": "Yêu cầu không đúng định dạng.",
+}
 
 
 def _messages(value) -> list[str]:
@@ -76,8 +89,10 @@ def exception_handler(exc, context):
         response.data = {"detail": detail, "errors": errors}
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
-        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
-        response.data = {"detail": str(detail), "errors": {}}
+        detail = str(response.data.get("detail", "") if isinstance(response.data, dict) else response.data)
+        if (translation.get_language() or "").startswith("vi"):
+            detail = VI_MESSAGES.get(detail, detail)
+        response.data = {"detail": detail, "errors": {}}
     return response
 
 
@@ -106,3 +121,4 @@ class AutoSchema(SpectacularAutoSchema):
     def get_serializer_name(self, serializer, direction):
         parts = [p.removesuffix("Serializer") for p in type(serializer).__qualname__.split(".") if p != "<locals>"]
         return "".join(parts)
+

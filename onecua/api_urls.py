@@ -5,4 +5,5 @@ from rest_framework.authtoken.views import ObtainAuthToken
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("", include("dossiers.api.urls")),
+    path("", include("reporting.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""REST API v1 of the dossiers app (interfaces.md "REST API (v1)")."""

@@ -1,0 +1,70 @@
+"""Query filters of ``GET /api/v1/dossiers/`` (interfaces.md "REST API (v1)").
+
+Only parsing: "overdue" is ``selectors.dossiers_overdue`` with today's local date. Dates are
+local dates (Asia/Ho_Chi_Minh): ``received_from=2022-01-28`` includes a dossier received at
+00:30 local time on that day.
+"""
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from dossiers.models import Channel, Dossier
+from dossiers.selectors import dossiers_overdue
+from dossiers.workflow import DossierState
+
+#: the API speaks ISO 8601 whatever the caller's language (forms would also take dd/mm/yyyy)
+ISO_DATE = ["%Y-%m-%d"]
+
+
+class DossierFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        field_name="state", choices=DossierState.choices,
+        help_text="Trạng thái hồ sơ; lặp lại tham số để lấy nhiều trạng thái (status=received&status=in_processing).",
+    )
+    procedure = django_filters.CharFilter(field_name="procedure__code", help_text="Mã thủ tục.")
+    field = django_filters.NumberFilter(field_name="procedure__field_id", help_text="Mã (id) lĩnh vực.")
+    unit = django_filters.CharFilter(
+        method="filter_unit",
+        help_text="Mã định danh đơn vị: hồ sơ do đơn vị tiếp nhận, chủ trì hoặc đang xử lý.",
+    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="Hình thức nộp.")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="true: hồ sơ đang giải quyết đã quá hạn hôm nay; false: mọi hồ sơ khác.",
+    )
+    received_from = django_filters.DateFilter(
+        field_name="received_at", lookup_expr="date__gte", input_formats=ISO_DATE, help_text="Tiếp nhận từ ngày (YYYY-MM-DD, giờ Việt Nam)."
+    )
+    received_to = django_filters.DateFilter(
+        field_name="received_at", lookup_expr="date__lte", input_formats=ISO_DATE, help_text="Tiếp nhận đến hết ngày (YYYY-MM-DD)."
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", input_formats=ISO_DATE, help_text="Ngày hẹn trả đến hết ngày này (YYYY-MM-DD, tính cả ngày đó)."
+    )
+    assigned_to = django_filters.CharFilter(field_name="assigned_to__username", help_text="Tên đăng nhập người xử lý.")
+    q = django_filters.CharFilter(method="filter_q", help_text="Tìm theo mã hồ sơ, tên hoặc số CCCD người nộp.")
+
+    class Meta:
+        model = Dossier
+        fields: list[str] = []
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(
+            Q(receiving_unit__code=value) | Q(resolving_unit__code=value) | Q(current_unit__code=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = dossiers_overdue(on=timezone.localdate(), qs=queryset)
+        if value:
+            return overdue
+        return queryset.exclude(pk__in=overdue.values("pk"))
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__icontains=value) | Q(applicant_name__icontains=value) | Q(applicant_id_number=value)
+        )

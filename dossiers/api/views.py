@@ -1,0 +1,705 @@
+"""Dossier REST API v1 (interfaces.md "REST API (v1)"): intake, lists, the dossier, its actions.
+
+One ``APIView`` per action with nested ``InputSerializer``/``OutputSerializer`` (style.md
+principle 15). Views parse, check who may act, and call ``dossiers.services.lifecycle`` and
+``dossiers.selectors``; every rule about states, deadlines and codes lives there.
+
+Answers: 201 with the receipt (intake, Mẫu 01 content; steps and history are at ``Location``),
+200 with the dossier detail (detail and every action); 400 bad fields (field-level messages); 401 no or bad
+credentials; 403 a role without the right (:data:`ACTION_ROLES`); 404 a dossier the caller
+may not see (outside their units) or an unknown action; 409 a wrong state or a concurrent
+change (``version``). Every error is ``{"detail": "…", "errors": {"field": ["…"]}}``
+(``onecua.api.exception_handler``).
+
+Intake: the receiving unit must be one of the caller's units (their own unit; a leader's
+subtree; any unit for administrators and superusers). An unknown or foreign receiving unit is
+a 400 field error on ``receiving_unit``, not a 404: the body, not the URL, is wrong.
+``on_the_spot`` only marks a "4 tại chỗ" dossier; approving and returning it are the usual
+actions. ``received_at`` and ``submit_only`` are for online dossiers (channel ``online``).
+"""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, F, IntegerField, Prefetch, When
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dossiers.api.filters import DossierFilter
+from dossiers.api.serializers import (
+    DossierDetailOutputSerializer,
+    DossierReceiptOutputSerializer,
+    OverdueField,
+    ProcedureRefSerializer,
+    UnitRefSerializer,
+)
+from dossiers.errors import ConflictError
+from dossiers.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierPause,
+    DossierStep,
+    Procedure,
+    ReturnChannel,
+    Unit,
+)
+from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER, user_roles
+from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
+from dossiers.services import lifecycle
+from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed, actions_available
+from onecua.api import AutoSchema, ErrorSerializer
+
+# --- who may do what (one table; the HTML pages use it too) ----------------------------------
+
+#: the intake pseudo-action (not a workflow transition)
+INTAKE = "intake"
+
+#: action -> roles that may perform it. Administrators (and superusers, who hold every role)
+#: may do everything. A role missing here answers 403.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    INTAKE: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
+    Action.ACCEPT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
+    Action.REJECT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
+    # The leader of an agency hands work to an officer (phân công); officers re-assign inside
+    # their unit.
+    Action.ASSIGN: frozenset({OFFICER, LEADER, ADMINISTRATOR}),
+    Action.TRANSFER: frozenset({OFFICER, ADMINISTRATOR}),
+    Action.REQUEST_SUPPLEMENT: frozenset({OFFICER, ADMINISTRATOR}),
+    # The applicant usually brings the supplement to the counter (NĐ 61/2018): clerks too.
+    Action.RESUME: frozenset({OFFICER, COUNTER_CLERK, ADMINISTRATOR}),
+    Action.APPROVE: frozenset({LEADER, ADMINISTRATOR}),
+    Action.REFUSE: frozenset({LEADER, ADMINISTRATOR}),
+    Action.APOLOGIZE: frozenset({LEADER, ADMINISTRATOR}),
+    Action.RETURN_RESULT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
+    Action.WITHDRAW: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
+}
+
+#: roles an assignee must hold (the person who will do the processing step)
+ASSIGNEE_ROLES = frozenset({OFFICER, LEADER})
+
+MSG_NOT_STAFF = "Tài khoản này không phải cán bộ của hệ thống một cửa."
+MSG_ROLE = "Vai trò của bạn không được thực hiện thao tác “{action}”."
+MSG_NOT_FOUND = "Không tìm thấy hồ sơ {code}, hoặc hồ sơ không thuộc đơn vị của bạn."
+MSG_UNKNOWN_ACTION = "Không có thao tác “{action}”."
+MSG_UNKNOWN_PROCEDURE = "Không có thủ tục mã “{value}” trong danh mục."
+MSG_UNKNOWN_UNIT = "Không có đơn vị mã “{value}”."
+MSG_FOREIGN_UNIT = "Bạn không tiếp nhận hồ sơ cho đơn vị này."
+MSG_CHANNEL = "Hình thức nộp phải là direct (trực tiếp), postal (bưu chính) hoặc online (trực tuyến)."
+MSG_RETURN_CHANNEL = "Hình thức nhận kết quả phải là counter, postal hoặc online."
+MSG_RECEIVED_AT_ONLINE = "Chỉ hồ sơ trực tuyến chuyển từ hệ thống khác mới được ghi thời điểm tiếp nhận."
+MSG_SUBMIT_ONLY_ONLINE = "Chỉ hồ sơ nộp trực tuyến mới chờ tiếp nhận."
+MSG_OFFICER_UNKNOWN = "Không có cán bộ “{value}”."
+MSG_OFFICER_UNIT = "Cán bộ “{value}” không thuộc đơn vị đang xử lý hồ sơ."
+MSG_OFFICER_ROLE = "Cán bộ “{value}” không có vai trò xử lý hồ sơ."
+
+
+def roles_of(request) -> set[str]:
+    """The caller's roles, read once per request."""
+    roles = getattr(request, "_onecua_roles", None)
+    if roles is None:
+        roles = user_roles(request.user)
+        request._onecua_roles = roles
+    return roles
+
+
+def roles_may(roles: set[str], action: str) -> bool:
+    return bool(roles & ACTION_ROLES[action])
+
+
+def user_may(user, action: str) -> bool:
+    """Whether the user's roles allow the action (``INTAKE`` or a ``workflow.Action``)."""
+    return roles_may(user_roles(user), action)
+
+
+def actions_for(roles: set[str], dossier: Dossier) -> list[str]:
+    """Actions the dossier's state allows now and the roles permit, less those the service
+    would refuse anyway: a second apology (D8) and a transfer from the last step."""
+    names = [a for a in actions_available(dossier.state) if roles_may(roles, a)]
+    if Action.APOLOGIZE in names and dossier.apologized_at is not None:
+        names.remove(Action.APOLOGIZE)
+    if Action.TRANSFER in names and not _has_next_step(dossier):
+        names.remove(Action.TRANSFER)
+    return names
+
+
+def _has_next_step(dossier: Dossier) -> bool:
+    """Whether a transfer has a step to hand over to (reads prefetched steps when present)."""
+    steps = sorted(dossier.steps.all(), key=lambda s: s.order)
+    waiting = [s for s in steps if s.state == DossierStep.State.WAITING]
+    if not any(s.state == DossierStep.State.CURRENT for s in steps):
+        waiting = waiting[1:]  # a transfer first starts the first waiting step, then finishes it
+    return bool(waiting)
+
+
+# --- common parts ----------------------------------------------------------------------------
+
+
+class IsOneCuaStaff(BasePermission):
+    """Staff of the one-stop system: any role, or a superuser."""
+
+    message = MSG_NOT_STAFF
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and roles_of(request))
+
+
+class DossierApiView(APIView):
+    """Token first, so an anonymous call answers 401 with ``WWW-Authenticate: Token``."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, IsOneCuaStaff]
+    schema = AutoSchema()
+
+    def check_role(self, request, action: str) -> None:
+        if not roles_may(roles_of(request), action):
+            label = "Tiếp nhận hồ sơ" if action == INTAKE else Action(action).label
+            raise PermissionDenied(MSG_ROLE.format(action=label))
+
+
+def dossier_for(request, code: str) -> Dossier:
+    try:
+        return dossier_get_for_user(user=request.user, code=code)
+    except Dossier.DoesNotExist:
+        raise NotFound(MSG_NOT_FOUND.format(code=code)) from None
+
+
+def detail_data(request, dossier: Dossier) -> dict:
+    """The dossier with its steps, pauses and history, as every write answers."""
+    prefetch_related_objects(
+        [dossier],
+        Prefetch("steps", DossierStep.objects.select_related("unit", "assigned_to").order_by("order")),
+        Prefetch("pauses", DossierPause.objects.order_by("requested_at", "id")),
+        Prefetch("events", DossierEvent.objects.select_related("unit", "to_unit").order_by("at", "id")),
+    )
+    roles = roles_of(request)
+    context = {"request": request, "actions_for": lambda d: actions_for(roles, d)}
+    return DossierDetailOutputSerializer(dossier, context=context).data
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Dữ liệu không hợp lệ (lỗi theo từng trường)."),
+    401: OpenApiResponse(ErrorSerializer, description="Chưa đăng nhập hoặc token sai."),
+    403: OpenApiResponse(ErrorSerializer, description="Vai trò không được thực hiện thao tác này."),
+    404: OpenApiResponse(ErrorSerializer, description="Không có hồ sơ, hoặc hồ sơ ngoài đơn vị của người gọi."),
+    409: OpenApiResponse(ErrorSerializer, description="Trạng thái hồ sơ không cho phép, hoặc hồ sơ vừa bị người khác cập nhật."),
+}
+
+
+#: the group the dossier endpoints appear under in /api/docs/
+TAGS = ["Hồ sơ (dossiers)"]
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+class DossierPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+# --- list and intake -------------------------------------------------------------------------
+
+
+class DossierListApi(generics.ListAPIView):
+    """Dossiers the caller may see, most urgent first.
+
+    Open dossiers by due date (earliest first), then online submissions waiting for
+    acceptance (oldest first), then closed ones (latest received first).
+    """
+
+    authentication_classes = DossierApiView.authentication_classes
+    permission_classes = DossierApiView.permission_classes
+    schema = AutoSchema()
+    pagination_class = DossierPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DossierFilter
+
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        status = serializers.ChoiceField(source="state", choices=DossierState.choices)
+        status_label = serializers.CharField(source="get_state_display")
+        procedure = ProcedureRefSerializer()
+        field = serializers.CharField(source="procedure.field.name")
+        applicant_name = serializers.CharField()
+        receiving_unit = UnitRefSerializer()
+        resolving_unit = UnitRefSerializer()
+        current_unit = UnitRefSerializer()
+        channel = serializers.ChoiceField(choices=Channel.choices)
+        on_the_spot = serializers.BooleanField()
+        received_at = serializers.DateTimeField(allow_null=True)
+        due_date = serializers.DateField(allow_null=True)
+        due_at = serializers.DateTimeField(allow_null=True)
+        overdue = OverdueField()
+        paused = serializers.SerializerMethodField()
+        assigned_to = serializers.CharField(source="assigned_to.username", allow_null=True)
+        resolved_at = serializers.DateTimeField(allow_null=True)
+        classification = serializers.CharField()
+        returned_at = serializers.DateTimeField(allow_null=True)
+        version = serializers.IntegerField()
+
+        def get_paused(self, obj: Dossier) -> bool:
+            return obj.paused_at is not None
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        qs = Dossier.objects.select_related(
+            "procedure", "procedure__field", "receiving_unit", "resolving_unit", "current_unit", "assigned_to"
+        )
+        open_states = list(OPEN_STATES)
+        return dossiers_visible_to(self.request.user, qs).annotate(
+            _group=Case(
+                When(state__in=open_states, then=0),
+                When(state=DossierState.SUBMITTED, then=1),
+                default=2,
+                output_field=IntegerField(),
+            ),
+            _urgency=Case(When(state__in=open_states, then=F("due_date"))),
+            _waiting=Case(When(state=DossierState.SUBMITTED, then=F("submitted_at"))),
+        ).order_by(
+            "_group",
+            F("_urgency").asc(nulls_last=True),
+            F("_waiting").asc(nulls_last=True),
+            F("received_at").desc(nulls_last=True),
+            "-id",
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="dossiers_list",
+        summary="Danh sách hồ sơ",
+        description=(
+            "Hồ sơ người gọi được xem (đơn vị của mình; lãnh đạo: cả đơn vị cấp dưới), "
+            "sắp xếp theo mức độ khẩn: hồ sơ đang giải quyết theo ngày hẹn trả sớm nhất trước."
+        ),
+        responses={200: OutputSerializer(many=True), **_errors(400, 401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DossierCreateApi(DossierApiView):
+    """Intake (tiếp nhận): the engine computes the code and the due date."""
+
+    class InputSerializer(serializers.Serializer):
+        class ApplicantSerializer(serializers.Serializer):
+            # Rules (name required, 12-digit CCCD, phone, email) are the service's, checked
+            # in validate_applicant so that every field error comes back in one answer.
+            name = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+            id_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+            phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+            address = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+            email = serializers.CharField(required=False, allow_blank=True, default="", max_length=254)
+
+        class DocumentSerializer(serializers.Serializer):
+            name = serializers.CharField(max_length=500)
+            originals = serializers.IntegerField(min_value=0, max_value=99, default=0)
+            copies = serializers.IntegerField(min_value=0, max_value=99, default=1)
+
+        procedure = serializers.SlugRelatedField(
+            slug_field="code",
+            queryset=Procedure.objects.select_related("field", "resolving_unit"),
+            error_messages={"does_not_exist": MSG_UNKNOWN_PROCEDURE, "invalid": MSG_UNKNOWN_PROCEDURE.format(value="")},
+            help_text="Mã thủ tục, ví dụ 1.001234.",
+        )
+        receiving_unit = serializers.SlugRelatedField(
+            slug_field="code", queryset=Unit.objects.all(),
+            error_messages={"does_not_exist": MSG_UNKNOWN_UNIT, "invalid": MSG_UNKNOWN_UNIT.format(value="")},
+            help_text="Mã định danh của bộ phận tiếp nhận; phải là đơn vị của người gọi.",
+        )
+        resolving_unit = serializers.SlugRelatedField(
+            slug_field="code", queryset=Unit.objects.all(), required=False,
+            error_messages={"does_not_exist": MSG_UNKNOWN_UNIT, "invalid": MSG_UNKNOWN_UNIT.format(value="")},
+            help_text="Cơ quan chủ trì; mặc định cơ quan giải quyết của thủ tục.",
+        )
+        channel = serializers.ChoiceField(choices=Channel.choices, error_messages={"invalid_choice": MSG_CHANNEL})
+        applicant = ApplicantSerializer()
+        on_the_spot = serializers.BooleanField(default=False, help_text="Hồ sơ “4 tại chỗ”.")
+        received_at = serializers.DateTimeField(
+            required=False,
+            help_text=(
+                "ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam. Mặc định: bây giờ. Chỉ cho hồ sơ "
+                "trực tuyến (channel=online) do hệ thống khác chuyển sang."
+            ),
+        )
+        request_content = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+        return_channel = serializers.ChoiceField(
+            choices=ReturnChannel.choices, default=ReturnChannel.COUNTER,
+            error_messages={"invalid_choice": MSG_RETURN_CHANNEL},
+        )
+        submit_only = serializers.BooleanField(
+            default=False, help_text="Hồ sơ trực tuyến mới nộp, chờ cán bộ tiếp nhận (chưa tính hạn)."
+        )
+        documents = DocumentSerializer(many=True, required=False, help_text="Mặc định: thành phần hồ sơ của thủ tục.")
+        copies = serializers.IntegerField(min_value=1, max_value=99, default=1, help_text="Số lượng hồ sơ (bộ).")
+
+        def validate_receiving_unit(self, unit: Unit) -> Unit:
+            unit_ids = user_unit_ids(self.context["request"].user)
+            if unit_ids is not None and unit.pk not in unit_ids:
+                raise serializers.ValidationError(MSG_FOREIGN_UNIT)
+            return unit
+
+        def validate_applicant(self, applicant: dict) -> dict:
+            try:
+                return lifecycle.applicant_validate(applicant)
+            except lifecycle.DossierError as exc:
+                raise serializers.ValidationError(
+                    {key.removeprefix("applicant."): msgs for key, msgs in exc.errors.items()}
+                ) from None
+
+        def validate(self, attrs: dict) -> dict:
+            online = attrs["channel"] == Channel.ONLINE
+            if attrs.get("received_at") is not None and not online:
+                raise serializers.ValidationError({"received_at": [MSG_RECEIVED_AT_ONLINE]})
+            if attrs["submit_only"] and not online:
+                raise serializers.ValidationError({"submit_only": [MSG_SUBMIT_ONLY_ONLINE]})
+            return attrs
+
+    #: the receipt (Mẫu 01); steps and history are one GET away (Location)
+    OutputSerializer = DossierReceiptOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="dossiers_create",
+        summary="Tiếp nhận hồ sơ",
+        description=(
+            "Tiếp nhận một hồ sơ: cấp mã hồ sơ (D15), tính ngày hẹn trả theo ngày làm việc (D2–D6) "
+            "và lập các bước xử lý. Với `submit_only=true`, hồ sơ trực tuyến chờ tiếp nhận "
+            "(status=submitted, chưa tính hạn)."
+        ),
+        request=InputSerializer,
+        responses={201: OutputSerializer, **_errors(400, 401, 403)},
+    )
+    def post(self, request):
+        self.check_role(request, INTAKE)
+        # Named explicitly: DossierCollectionApi also inherits DossierListApi's OutputSerializer.
+        serializer = DossierCreateApi.InputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        unit = data["receiving_unit"]
+        profile = staff_profile(request.user)
+        counter = profile.counter if profile and profile.counter and profile.counter.unit_id == unit.pk else None
+        dossier = lifecycle.dossier_register(
+            procedure=data["procedure"],
+            receiving_unit=unit,
+            channel=data["channel"],
+            applicant=data["applicant"],
+            actor=request.user,
+            received_at=data.get("received_at"),
+            counter=counter,
+            resolving_unit=data.get("resolving_unit"),
+            on_the_spot=data["on_the_spot"],
+            documents=[dict(d) for d in data["documents"]] if "documents" in data else None,
+            request_content=data["request_content"],
+            return_channel=data["return_channel"],
+            copies=data["copies"],
+            submit_only=data["submit_only"],
+        )
+        roles = roles_of(request)
+        data = DossierCreateApi.OutputSerializer(
+            dossier, context={"request": request, "actions_for": lambda d: actions_for(roles, d)}
+        ).data
+        location = reverse("api-dossier-detail", kwargs={"code": dossier.code})
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class DossierCollectionApi(DossierListApi, DossierCreateApi):
+    """``/api/v1/dossiers/``: GET is :class:`DossierListApi`, POST is :class:`DossierCreateApi`.
+
+    One URL carries two actions (interfaces.md); each keeps its own serializers.
+    """
+
+    serializer_class = DossierListApi.OutputSerializer
+
+
+# --- one dossier -----------------------------------------------------------------------------
+
+
+class DossierDetailApi(DossierApiView):
+    OutputSerializer = DossierDetailOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="dossiers_retrieve",
+        summary="Chi tiết hồ sơ",
+        description="Hồ sơ với các bước xử lý, các lần tạm dừng (yêu cầu bổ sung) và lịch sử thao tác.",
+        responses={200: OutputSerializer, **_errors(401, 403, 404)},
+    )
+    def get(self, request, code: str):
+        return Response(detail_data(request, dossier_for(request, code)))
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+class ActionInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=0,
+        help_text="Phiên bản hồ sơ đã đọc (trường `version`); khác phiên bản hiện tại thì trả 409.",
+    )
+
+
+def _reason_field(**kwargs) -> serializers.CharField:
+    msg = lifecycle.MSG_REASON_REQUIRED
+    return serializers.CharField(
+        max_length=1000, error_messages={"required": msg, "blank": msg, "null": msg}, **kwargs
+    )
+
+
+def _note_field() -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class DossierActionApi(DossierApiView):
+    """Base of the action endpoints: role (403) → dossier (404) → state (409) → fields (400)
+    → service (which re-checks state and version under a row lock: 409).
+
+    The state is checked before the fields so that an impossible action says so first.
+    """
+
+    action: str = ""
+    InputSerializer: type[serializers.Serializer] = ActionInputSerializer
+    OutputSerializer = DossierDetailOutputSerializer
+
+    def perform(self, *, dossier: Dossier, actor, data: dict, expected_version: int | None) -> None:
+        raise NotImplementedError
+
+    def post(self, request, code: str):
+        self.check_role(request, self.action)
+        dossier = dossier_for(request, code)
+        if not action_allowed(self.action, dossier.state):
+            label = DossierState(dossier.state).label
+            raise ConflictError(
+                lifecycle.MSG_WRONG_STATE.format(code=dossier.code, state=label, action=Action(self.action).label),
+                errors={"state": [label]},
+            )
+        serializer = self.InputSerializer(data=request.data, context={"request": request, "dossier": dossier})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        self.perform(dossier=dossier, actor=request.user, data=data, expected_version=version)
+        return Response(detail_data(request, dossier_for(request, code)))
+
+
+def action_api(summary: str, description: str):
+    """Document an action endpoint from its class attributes."""
+
+    def decorate(cls):
+        return extend_schema_view(
+            post=extend_schema(
+                tags=TAGS,
+                operation_id=f"dossiers_{cls.action.replace('-', '_')}",
+                summary=summary,
+                description=description,
+                request=cls.InputSerializer,
+                responses={200: cls.OutputSerializer, **_errors(400, 401, 403, 404, 409)},
+            )
+        )(cls)
+
+    return decorate
+
+
+@action_api("Tiếp nhận hồ sơ trực tuyến", "Hồ sơ trực tuyến đang chờ (submitted) được tiếp nhận: bắt đầu tính hạn từ bây giờ.")
+class DossierAcceptApi(DossierActionApi):
+    action = Action.ACCEPT
+
+    class InputSerializer(ActionInputSerializer):
+        pass
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_accept(dossier=dossier, actor=actor, expected_version=expected_version)
+
+
+@action_api("Không tiếp nhận hồ sơ trực tuyến", "Từ chối hồ sơ trực tuyến chưa tiếp nhận (không tính vào số hồ sơ nhận).")
+class DossierRejectApi(DossierActionApi):
+    action = Action.REJECT
+
+    class InputSerializer(ActionInputSerializer):
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_reject(dossier=dossier, actor=actor, reason=data["reason"], expected_version=expected_version)
+
+
+@action_api(
+    "Phân công xử lý",
+    "Giao hồ sơ cho một cán bộ của đơn vị đang xử lý (bước hiện tại, hoặc bước đầu tiên nếu hồ sơ mới tiếp nhận).",
+)
+class DossierAssignApi(DossierActionApi):
+    action = Action.ASSIGN
+
+    class InputSerializer(ActionInputSerializer):
+        officer = serializers.CharField(max_length=150, help_text="Tên đăng nhập của cán bộ được giao.")
+        note = _note_field()
+
+        def validate_officer(self, username: str):
+            user = (
+                get_user_model().objects.filter(username=username, is_active=True)
+                .select_related("staff").first()
+            )
+            if user is None:
+                raise serializers.ValidationError(MSG_OFFICER_UNKNOWN.format(value=username))
+            profile = staff_profile(user)
+            if profile is None or profile.unit_id not in _assignable_unit_ids(self.context["dossier"]):
+                raise serializers.ValidationError(MSG_OFFICER_UNIT.format(value=username))
+            if not (user_roles(user) & ASSIGNEE_ROLES):
+                raise serializers.ValidationError(MSG_OFFICER_ROLE.format(value=username))
+            return user
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_assign(
+            dossier=dossier, actor=actor, officer=data["officer"], note=data["note"], expected_version=expected_version
+        )
+
+
+def _assignable_unit_ids(dossier: Dossier) -> set[int]:
+    """The unit the dossier is at for processing: that of the step to be worked on (the
+    current step, or the first waiting one for a dossier just received), else its current unit."""
+    steps = list(dossier.steps.exclude(state=DossierStep.State.DONE).order_by("order"))
+    step = next((s for s in steps if s.state == DossierStep.State.CURRENT), steps[0] if steps else None)
+    return {step.unit_id if step is not None else dossier.current_unit_id}
+
+
+@action_api("Hoàn thành bước và chuyển tiếp", "Kết thúc bước hiện tại và chuyển hồ sơ sang đơn vị của bước kế tiếp (Mẫu 05).")
+class DossierTransferApi(DossierActionApi):
+    action = Action.TRANSFER
+
+    class InputSerializer(ActionInputSerializer):
+        note = _note_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_transfer(dossier=dossier, actor=actor, note=data["note"], expected_version=expected_version)
+
+
+@action_api("Yêu cầu bổ sung hồ sơ", "Trả hồ sơ cho người nộp để bổ sung (Mẫu 02): tạm dừng tính hạn (D7).")
+class DossierRequestSupplementApi(DossierActionApi):
+    action = Action.REQUEST_SUPPLEMENT
+
+    class InputSerializer(ActionInputSerializer):
+        reason = _reason_field()
+        documents = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=4000,
+            help_text="Giấy tờ cần bổ sung, mỗi dòng một giấy tờ.",
+        )
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_request_supplement(
+            dossier=dossier, actor=actor, reason=data["reason"], documents=data["documents"],
+            expected_version=expected_version,
+        )
+
+
+@action_api("Nhận hồ sơ bổ sung", "Người nộp đã bổ sung đủ: tiếp tục tính hạn, ngày hẹn trả lùi theo số ngày làm việc tạm dừng (D7).")
+class DossierResumeApi(DossierActionApi):
+    action = Action.RESUME
+
+    class InputSerializer(ActionInputSerializer):
+        note = _note_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_resume(dossier=dossier, actor=actor, note=data["note"], expected_version=expected_version)
+
+
+@action_api("Phê duyệt kết quả", "Kết quả đã ký, chuyển về bộ phận một cửa chờ trả: hồ sơ được tính là đã giải quyết (D9).")
+class DossierApproveApi(DossierActionApi):
+    action = Action.APPROVE
+
+    class InputSerializer(ActionInputSerializer):
+        note = _note_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_approve(dossier=dossier, actor=actor, note=data["note"], expected_version=expected_version)
+
+
+@action_api("Từ chối giải quyết", "Cơ quan có thẩm quyền từ chối giải quyết bằng văn bản: hồ sơ đã giải quyết (D9).")
+class DossierRefuseApi(DossierActionApi):
+    action = Action.REFUSE
+
+    class InputSerializer(ActionInputSerializer):
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_refuse(dossier=dossier, actor=actor, reason=data["reason"], expected_version=expected_version)
+
+
+@action_api(
+    "Xin lỗi và hẹn lại ngày trả",
+    "Phiếu xin lỗi (Mẫu 04) với ngày hẹn mới, tối đa một lần; không đổi ngày hẹn trả dùng để đánh giá (D8).",
+)
+class DossierApologizeApi(DossierActionApi):
+    action = Action.APOLOGIZE
+
+    class InputSerializer(ActionInputSerializer):
+        new_date = serializers.DateField(help_text="Ngày hẹn trả mới (YYYY-MM-DD), sau ngày hẹn trả hiện tại.")
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_apologize(
+            dossier=dossier, actor=actor, new_date=data["new_date"], reason=data["reason"],
+            expected_version=expected_version,
+        )
+
+
+@action_api("Trả kết quả", "Trao kết quả (hoặc văn bản từ chối) cho người nộp; không đổi đánh giá đúng hạn.")
+class DossierReturnResultApi(DossierActionApi):
+    action = Action.RETURN_RESULT
+
+    class InputSerializer(ActionInputSerializer):
+        return_channel = serializers.ChoiceField(
+            choices=ReturnChannel.choices, required=False, error_messages={"invalid_choice": MSG_RETURN_CHANNEL},
+            help_text="Mặc định: hình thức nhận kết quả đã đăng ký khi tiếp nhận.",
+        )
+        note = _note_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_return_result(
+            dossier=dossier, actor=actor, return_channel=data.get("return_channel") or dossier.return_channel,
+            note=data["note"], expected_version=expected_version,
+        )
+
+
+@action_api("Rút hồ sơ", "Người nộp rút hồ sơ: hồ sơ đã giải quyết, thống kê riêng số hồ sơ rút (D9).")
+class DossierWithdrawApi(DossierActionApi):
+    action = Action.WITHDRAW
+
+    class InputSerializer(ActionInputSerializer):
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_withdraw(dossier=dossier, actor=actor, reason=data["reason"], expected_version=expected_version)
+
+
+#: workflow action -> its endpoint (urls.py routes each; a test checks every Action has one)
+ACTION_APIS: dict[str, type[DossierActionApi]] = {
+    cls.action: cls
+    for cls in (
+        DossierAcceptApi, DossierRejectApi, DossierAssignApi, DossierTransferApi, DossierRequestSupplementApi,
+        DossierResumeApi, DossierApproveApi, DossierRefuseApi, DossierApologizeApi, DossierReturnResultApi,
+        DossierWithdrawApi,
+    )
+}
+
+
+@extend_schema(exclude=True)
+class DossierUnknownActionApi(DossierApiView):
+    """``/dossiers/{code}/{anything else}/``: a JSON 404 instead of the HTML page."""
+
+    def _unknown(self, request, code: str, action: str):
+        raise NotFound(MSG_UNKNOWN_ACTION.format(action=action))
+
+    get = post = put = patch = delete = _unknown
