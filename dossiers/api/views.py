@@ -59,33 +59,7 @@ from dossiers.services import lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed, actions_available
 from onecua.api import AutoSchema, ErrorSerializer
 
-# --- who may do what (one table; the HTML pages use it too) ----------------------------------
-
-#: the intake pseudo-action (not a workflow transition)
-INTAKE = "intake"
-
-#: action -> roles that may perform it. Administrators (and superusers, who hold every role)
-#: may do everything. A role missing here answers 403.
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    INTAKE: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    Action.ACCEPT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    Action.REJECT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    # The leader of an agency hands work to an officer (phân công); officers re-assign inside
-    # their unit.
-    Action.ASSIGN: frozenset({OFFICER, LEADER, ADMINISTRATOR}),
-    Action.TRANSFER: frozenset({OFFICER, ADMINISTRATOR}),
-    Action.REQUEST_SUPPLEMENT: frozenset({OFFICER, ADMINISTRATOR}),
-    # The applicant usually brings the supplement to the counter (NĐ 61/2018): clerks too.
-    Action.RESUME: frozenset({OFFICER, COUNTER_CLERK, ADMINISTRATOR}),
-    Action.APPROVE: frozenset({LEADER, ADMINISTRATOR}),
-    Action.REFUSE: frozenset({LEADER, ADMINISTRATOR}),
-    Action.APOLOGIZE: frozenset({LEADER, ADMINISTRATOR}),
-    Action.RETURN_RESULT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    Action.WITHDRAW: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-}
-
-#: roles an assignee must hold (the person who will do the processing step)
-ASSIGNEE_ROLES = frozenset({OFFICER, LEADER})
+from dossiers.roles import ACTION_ROLES, ASSIGNEE_ROLES, INTAKE  # noqa: E402 (one table for API and pages)
 
 MSG_NOT_STAFF = "Tài khoản này không phải cán bộ của hệ thống một cửa."
 MSG_ROLE = "Vai trò của bạn không được thực hiện thao tác “{action}”."

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dossiers.action_forms import ACTION_FORMS, AssignForm, DossierFilterForm, SearchForm
-from dossiers.api.views import ACTION_ROLES as API_ACTION_ROLES
-from dossiers.api.views import ASSIGNEE_ROLES
+from dossiers.roles import ACTION_ROLES as API_ACTION_ROLES
+from dossiers.roles import ASSIGNEE_ROLES
 from dossiers.errors import ConflictError, DossierError
 from dossiers.models import Dossier, DossierStep, Outcome, Unit
 from dossiers.pdf import render_form
