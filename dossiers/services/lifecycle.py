@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,15 +92,21 @@ def _actor_name(actor) -> str:
 def dossier_code_next(*, unit: Unit, received_at: datetime) -> str:
     """Issue the next code `<unit code>-<YYMMDD>-<NNNN>` for the unit and the local day of R.
 
-    Gap-free under concurrency: the (unit, day) sequence row is locked until the intake
-    transaction commits; a rolled-back intake gives its number back.
+    Gap-free under concurrency: one upsert increments the (unit, day) row and returns the
+    number; the row stays locked until the intake transaction commits, and a rolled-back
+    intake gives its number back. Callers take it as late as possible in their transaction.
     """
     day = timezone.localtime(received_at).date()
-    DossierSequence.objects.bulk_create([DossierSequence(unit=unit, day=day, last=0)], ignore_conflicts=True)
-    seq = DossierSequence.objects.select_for_update().get(unit=unit, day=day)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{unit.code}-{day:%y%m%d}-{seq.last:04d}"
+    table = connection.ops.quote_name(DossierSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        # INSERT … ON CONFLICT … RETURNING: PostgreSQL, and SQLite ≥ 3.35.
+        cursor.execute(
+            f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [unit.pk, day],
+        )
+        number = cursor.fetchone()[0]
+    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
 def _sequence_note_imported(*, code: str, unit: Unit) -> None:
@@ -127,7 +133,9 @@ def _pauses_of(dossier: Dossier) -> list[wcal.Pause]:
     return [wcal.Pause(start=p.requested_at, end=p.completed_at) for p in dossier.pauses.order_by("requested_at")]
 
 
-def dossier_deadline(*, dossier: Dossier, cal: wcal.WorkCalendar | None = None) -> wcal.DueDate:
+def dossier_deadline(
+    *, dossier: Dossier, cal: wcal.WorkCalendar | None = None, pauses: list[wcal.Pause] | tuple | None = None
+) -> wcal.DueDate:
     """The explained due date of a received dossier from its receipt instant and pauses."""
     cal = cal or calendar_get()
     return wcal.compute_due(
@@ -135,12 +143,12 @@ def dossier_deadline(*, dossier: Dossier, cal: wcal.WorkCalendar | None = None) 
         amount=dossier.processing_time,
         unit=dossier.time_unit,
         cal=cal,
-        pauses=_pauses_of(dossier),
+        pauses=_pauses_of(dossier) if pauses is None else pauses,
     )
 
 
-def _apply_deadline(dossier: Dossier, cal: wcal.WorkCalendar) -> wcal.DueDate:
-    due = dossier_deadline(dossier=dossier, cal=cal)
+def _apply_deadline(dossier: Dossier, cal: wcal.WorkCalendar, pauses=None) -> wcal.DueDate:
+    due = dossier_deadline(dossier=dossier, cal=cal, pauses=pauses)
     dossier.receipt_date = due.receipt_date
     dossier.base_due_date = due.base_due_date
     dossier.due_date = due.due_date
@@ -149,11 +157,12 @@ def _apply_deadline(dossier: Dossier, cal: wcal.WorkCalendar) -> wcal.DueDate:
     return due
 
 
-def _plan_steps(dossier: Dossier, cal: wcal.WorkCalendar) -> None:
+def _plan_steps(dossier: Dossier, cal: wcal.WorkCalendar, *, steps=None, pauses=None, save: bool = True) -> None:
     """Recompute each step's due date: the cumulative budget from receipt, shifted by pauses."""
-    pauses = _pauses_of(dossier)
+    pauses = _pauses_of(dossier) if pauses is None else pauses
+    steps = list(dossier.steps.order_by("order")) if steps is None else sorted(steps, key=lambda s: s.order)
     cumulative = 0
-    for step in dossier.steps.order_by("order"):
+    for step in steps:
         cumulative += step.allotted_time
         amount = min(cumulative, dossier.processing_time)
         due = wcal.compute_due(
@@ -161,7 +170,8 @@ def _plan_steps(dossier: Dossier, cal: wcal.WorkCalendar) -> None:
         )
         if (step.due_date, step.due_at) != (due.due_date, due.due_at):
             step.due_date, step.due_at = due.due_date, due.due_at
-            step.save(update_fields=["due_date", "due_at"])
+            if save:
+                step.save(update_fields=["due_date", "due_at"])
 
 
 def _classify(*, dossier: Dossier, at: datetime) -> str:
@@ -317,15 +327,13 @@ def dossier_register(
         )
     resolving_unit = resolving_unit or procedure.resolving_unit
 
-    if code:
-        if Dossier.objects.filter(code=code).exists():
-            raise DossierError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]})
-        _sequence_note_imported(code=code, unit=receiving_unit)
-    else:
-        code = dossier_code_next(unit=receiving_unit, received_at=received_at)
+    # Everything that needs no lock is computed first: the sequence row lock (taken by the
+    # code) is then held only for the few inserts below.
+    template = list(procedure.steps.order_by("order"))
+    if code and Dossier.objects.filter(code=code).exists():
+        raise DossierError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]})
 
     dossier = Dossier(
-        code=code,
         procedure=procedure,
         receiving_unit=receiving_unit,
         counter=counter,
@@ -350,21 +358,28 @@ def dossier_register(
         time_unit=procedure.time_unit,
         created_by=actor,
     )
+    steps = _steps_build(dossier, template)
     if not submit_only:
         dossier.received_at = received_at
-    try:
-        with transaction.atomic():
-            dossier.save()
-    except IntegrityError as exc:
-        raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
+        cal = calendar_get()
+        _apply_deadline(dossier, cal, pauses=())
+        _plan_steps(dossier, cal, steps=steps, pauses=(), save=False)
 
-    _steps_create(dossier)
-    cal = calendar_get()
-    if not submit_only:
-        _apply_deadline(dossier, cal)
-        _plan_steps(dossier, cal)
-        dossier.save()
-    event = DossierEvent.objects.create(
+    if code:
+        _sequence_note_imported(code=code, unit=receiving_unit)
+        dossier.code = code
+        try:
+            with transaction.atomic():
+                dossier.save(force_insert=True)
+        except IntegrityError as exc:
+            raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
+    else:
+        dossier.code = dossier_code_next(unit=receiving_unit, received_at=received_at)
+        dossier.save(force_insert=True)
+    for step in steps:
+        step.dossier = dossier
+    DossierStep.objects.bulk_create(steps)
+    DossierEvent.objects.create(
         dossier=dossier,
         at=received_at,
         action="submit" if submit_only else "receive",
@@ -377,28 +392,25 @@ def dossier_register(
         due_date=dossier.due_date,
         data={"channel": channel, "due_text": dossier.due_text},
     )
-    _run_transition_hooks(dossier, event)  # TRANSITION_HOOKS (monitoring's outbox)
     return dossier
 
 
-def _steps_create(dossier: Dossier) -> None:
-    template = list(dossier.procedure.steps.select_related("unit").order_by("order"))
+def _steps_build(dossier: Dossier, template: list) -> list[DossierStep]:
+    """The dossier's steps from the procedure's template (one step at the lead unit without one)."""
     if template:
-        rows = [
+        return [
             DossierStep(
-                dossier=dossier, order=t.order, name=t.name, unit=t.unit or dossier.resolving_unit,
+                dossier=dossier, order=t.order, name=t.name, unit_id=t.unit_id or dossier.resolving_unit_id,
                 allotted_time=t.allotted_time,
             )
             for t in template
         ]
-    else:
-        rows = [
-            DossierStep(
-                dossier=dossier, order=1, name=_("Giải quyết hồ sơ"), unit=dossier.resolving_unit,
-                allotted_time=dossier.processing_time,
-            )
-        ]
-    DossierStep.objects.bulk_create(rows)
+    return [
+        DossierStep(
+            dossier=dossier, order=1, name=_("Giải quyết hồ sơ"), unit_id=dossier.resolving_unit_id,
+            allotted_time=dossier.processing_time,
+        )
+    ]
 
 
 def dossier_accept(*, dossier: Dossier, actor, at: datetime | None = None, expected_version: int | None = None) -> Dossier:

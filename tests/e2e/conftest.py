@@ -59,5 +59,5 @@ def login(pg, username: str, password: str) -> None:
     pg.goto(pg.base_url + "/login/")
     pg.fill("#id_username", username)
     pg.fill("#id_password", password)
-    pg.click("button[type=submit]")
+    pg.click("main form button[type=submit]")  # not the header's language switch
     pg.wait_for_load_state("networkidle")
