@@ -71,8 +71,12 @@ def user_roles(user) -> set[str]:
         return set()
     if user.is_superuser:
         return set(ROLES)
-    names = set(user.groups.values_list("name", flat=True))
-    return {code for code, (name, _perms) in ROLES.items() if name in names}
+    cached = getattr(user, "_onecua_roles", None)  # one query per request, not per check
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(code for code, (name, _perms) in ROLES.items() if name in names)
+        user._onecua_roles = cached
+    return set(cached)
 
 
 def roles_sync() -> None:
