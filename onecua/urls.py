@@ -17,6 +17,7 @@ urlpatterns = [
     path("", dossier_views.home, name="home"),
     path("", include("dossiers.urls")),
     path("", include("reporting.urls")),
+    path("", include("monitoring.urls")),  # namespace "monitoring" (app_name)
 ]
 
 admin.site.site_header = "OneCua – Quản trị"

@@ -379,7 +379,7 @@ def dossier_register(
     for step in steps:
         step.dossier = dossier
     DossierStep.objects.bulk_create(steps)
-    DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         at=received_at,
         action="submit" if submit_only else "receive",
@@ -392,6 +392,7 @@ def dossier_register(
         due_date=dossier.due_date,
         data={"channel": channel, "due_text": dossier.due_text},
     )
+    _run_transition_hooks(dossier, event)  # TRANSITION_HOOKS (monitoring's outbox)
     return dossier
 
 

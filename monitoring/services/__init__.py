@@ -1,0 +1,1 @@
+"""Writes of the monitoring app: the deadline sweep, the outbox and its relay, the digest."""

@@ -1,0 +1,68 @@
+"""Celery tasks of deadline monitoring: thin, safe to run twice, bounded in time and retries.
+
+Every task: ``acks_late`` (a worker killed mid-task leaves the message for another), retries
+only on transient database errors (``OperationalError``: a lock timeout, a lost connection, a
+deadlock victim) at most 3 times with back-off, and soft/hard time limits. The sweep and the
+digest are singletons: a cache lock (``cache.add`` with a timeout; Redis in production, so all
+workers share it) makes a second copy return at once. The relay needs no lock: its ``SKIP
+LOCKED`` batches are safe to run side by side, and a skipped kick would only delay delivery.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import contextmanager
+
+from celery import shared_task
+from django.core.cache import cache
+from django.db import OperationalError
+
+logger = logging.getLogger(__name__)
+
+RETRY = {"autoretry_for": (OperationalError,), "max_retries": 3, "retry_backoff": 5, "retry_backoff_max": 120,
+         "retry_jitter": True, "acks_late": True}
+
+
+@contextmanager
+def task_lock(name: str, timeout: int):
+    """A best-effort singleton lock: yields True if this process holds it."""
+    key = f"onecua:lock:{name}"
+    token = uuid.uuid4().hex
+    acquired = cache.add(key, token, timeout=timeout)
+    try:
+        yield acquired
+    finally:
+        if acquired and cache.get(key) == token:
+            cache.delete(key)
+
+
+@shared_task(name="monitoring.deadline_sweep", soft_time_limit=240, time_limit=300, **RETRY)
+def deadline_sweep_task(trigger: str = "beat") -> dict:
+    """The overdue / due-soon / apology-reminder sweep (beat: every 10 min and 07:30)."""
+    from monitoring.services.sweep import deadline_sweep
+
+    with task_lock("deadline-sweep", timeout=300) as acquired:
+        if not acquired:
+            logger.info("deadline sweep already running elsewhere; skipped")
+            return {"skipped": True}
+        result = deadline_sweep(trigger=trigger)
+        return {"sweep": result.sweep_id, "as_of": result.as_of, "counts": result.counts, "messages": result.messages}
+
+
+@shared_task(name="monitoring.outbox_relay", soft_time_limit=110, time_limit=120, **RETRY)
+def outbox_relay_task() -> int:
+    """Drain the outbox into notifications and e-mails (kicked after commits; beat: every minute)."""
+    from monitoring.services.outbox import outbox_relay
+
+    return outbox_relay()
+
+
+@shared_task(name="monitoring.supervisor_digest", soft_time_limit=600, time_limit=660, **RETRY)
+def supervisor_digest_task() -> int:
+    """Queue the supervisors' daily digest (beat: 07:30; no-op on non-working days)."""
+    from monitoring.services.digest import supervisor_digest_enqueue
+
+    with task_lock("supervisor-digest", timeout=660) as acquired:
+        if not acquired:
+            return 0
+        return supervisor_digest_enqueue()
