@@ -112,7 +112,10 @@ def user_unit_ids(user) -> set[int] | None:
     if profile is None:
         return None if ADMINISTRATOR in roles else set()
     if LEADER in roles:
-        return unit_descendant_ids(profile.unit_id)
+        subtree = unit_descendant_ids(profile.unit_id)
+        # A leader over the whole tree (e.g. the province) sees everything: no filter at all,
+        # which keeps counts and lists on plain indexes at national scale.
+        return None if len(subtree) == Unit.objects.count() else subtree
     return {profile.unit_id}
 
 
