@@ -26,8 +26,9 @@ def test_staff_land_on_their_start_page(client, role, target):
     assert response.url == reverse(target)
 
 
-def test_leader_start_page_opens(client):
+def test_leader_starts_on_the_progress_dashboard(client):
     user = StaffProfileFactory(unit=UnitFactory(), user=UserFactory(role=LEADER)).user
     client.login(username=user.username, password=DEFAULT_PASSWORD)
     response = client.get("/", follow=True)
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("monitoring:dashboard")

@@ -6,7 +6,7 @@ Views only parse, call a service or selector, and render. Modules: ``intake`` (c
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, OFFICER, user_roles
+from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER, user_roles
 
 
 def home(request):
@@ -18,6 +18,8 @@ def home(request):
         return redirect(reverse("dossiers:worklist"))
     if OFFICER in roles:
         return redirect(reverse("dossiers:inbox"))
+    if LEADER in roles:
+        return redirect(reverse("monitoring:dashboard"))
     if ADMINISTRATOR in roles and not request.user.is_superuser and not hasattr(request.user, "staff"):
         return redirect(reverse("dossiers:calendar"))
     return redirect(reverse("dossiers:list", args=["processing"]))
