@@ -11,6 +11,8 @@ construction and justice.
 """
 from __future__ import annotations
 
+import os
+
 from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
@@ -125,11 +127,19 @@ def celery_broker(url: str):
 
     app.conf.update(broker_url=url, broker_transport_options={}, task_always_eager=False,
                     broker_connection_retry_on_startup=True)
+    # Celery's Settings.broker_url reads the CELERY_BROKER_URL environment variable before the
+    # configuration (CI sets it to the shared Redis): point it at `url` as well.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     reset_pools()
     try:
         yield app
     finally:
         reset_pools()
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         app.conf.update(saved)
 
 
