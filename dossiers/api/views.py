@@ -53,7 +53,7 @@ from dossiers.models import (
     ReturnChannel,
     Unit,
 )
-from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER, user_roles
+from dossiers.roles import user_roles
 from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
 from dossiers.services import lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed, actions_available

@@ -23,7 +23,6 @@ from dossiers import calendar as wcal
 from dossiers.errors import ConflictError, DossierError
 from dossiers.models import (
     Channel,
-    Classification,
     Counter,
     Dossier,
     DossierEvent,
