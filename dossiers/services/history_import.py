@@ -56,7 +56,6 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
 from dossiers.errors import DossierError
@@ -662,7 +661,7 @@ class _FastReplay:
                 for t in self.template
             ]
         else:
-            self.steps = [_Record(dossier=d, order=1, name=_("Giải quyết hồ sơ"), unit_id=d.resolving_unit_id,
+            self.steps = [_Record(dossier=d, order=1, name=lifecycle.DEFAULT_STEP_NAME, unit_id=d.resolving_unit_id,
                                   allotted_time=d.processing_time, state=_STEP_WAITING, started_at=None,
                                   finished_at=None, assigned_to_id=None, classification="")]
         self._apply_deadline()

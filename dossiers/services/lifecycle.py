@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
 from dossiers.errors import ConflictError, DossierError
@@ -54,6 +53,11 @@ MSG_REASON_REQUIRED = "Vui lòng ghi rõ lý do."
 MSG_BEFORE_RECEIPT = "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
 MSG_LAST_STEP = "Đây là bước cuối của quy trình; hãy phê duyệt kết quả."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
+
+# Stored in the dossier's record (data, not UI text): always Vietnamese, whatever the
+# language of the user who caused them.
+DEFAULT_STEP_NAME = "Giải quyết hồ sơ"
+ON_THE_SPOT_NOTE = "Giải quyết tại chỗ"
 
 
 # --- transition hooks (one small, clearly-marked extension point) -----------------------------
@@ -407,7 +411,7 @@ def _steps_build(dossier: Dossier, template: list) -> list[DossierStep]:
         ]
     return [
         DossierStep(
-            dossier=dossier, order=1, name=_("Giải quyết hồ sơ"), unit_id=dossier.resolving_unit_id,
+            dossier=dossier, order=1, name=DEFAULT_STEP_NAME, unit_id=dossier.resolving_unit_id,
             allotted_time=dossier.processing_time,
         )
     ]
@@ -653,7 +657,7 @@ def dossier_on_the_spot_complete(
     """"4 tại chỗ": appraise, approve and return in the same sitting as the receipt."""
     at = at or _now()
     dossier = dossier_approve(
-        dossier=dossier, actor=actor, at=at, note=_("Giải quyết tại chỗ"), expected_version=expected_version
+        dossier=dossier, actor=actor, at=at, note=ON_THE_SPOT_NOTE, expected_version=expected_version
     )
     return dossier_return_result(dossier=dossier, actor=actor, at=at)
 
