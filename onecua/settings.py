@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dossiers",
     "reporting",
     "monitoring",
+    "citizens",
 ]
 
 MIDDLEWARE = [
