@@ -9,6 +9,9 @@ from dossiers.selectors import dossier_menu_counts, staff_profile
 #: never imports them: each ``hook(request) -> dict`` may set ``unread`` and
 #: ``notifications_url`` (the bell; the ``monitoring`` app registers it).
 NAV_HOOKS: list = []
+#: Menu entries from other apps: each ``hook(user, roles) -> [(label, url, count or None), …]``
+#: adds entries to the "Theo dõi" group (the ``citizens`` app registers feedback and scorecard).
+MENU_HOOKS: list = []
 
 
 def nav(request):
@@ -50,6 +53,9 @@ def nav(request):
             groups[2]["items"].append(item(label, reverse(name)))
         except NoReverseMatch:  # the page arrives with its issue
             pass
+    for hook in MENU_HOOKS:
+        for label, url, count in hook(user, roles):
+            groups[2]["items"].append(item(label, url, count))
     if ADMINISTRATOR in roles:
         groups.append({"title": _("Danh mục"), "items": [
             item(_("Lịch làm việc"), reverse("dossiers:calendar")),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("", include("reporting.urls")),
     path("", include("monitoring.urls")),  # namespace "monitoring" (app_name)
+    path("", include("citizens.urls")),  # namespace "citizens" (app_name)
 ]
 
 admin.site.site_header = "OneCua – Quản trị"

@@ -1,0 +1,2 @@
+"""Public lookup, evaluation (online and kiosk), feedback; staff feedback answers."""
+urlpatterns: list = []
