@@ -31,6 +31,8 @@ def _settings_for_tests(settings, tmp_path):
     from django.core.cache import cache
 
     from dossiers import selectors
+    from dossiers.reference import reference_reset
 
     cache.clear()
     selectors._calendar_cache.update(version=None, calendar=None)
+    reference_reset()

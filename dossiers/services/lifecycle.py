@@ -11,6 +11,7 @@ that moment) and defers side effects to ``transaction.on_commit``.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from dossiers.models import (
     ReturnChannel,
     Unit,
 )
+from dossiers.reference import procedure_template
 from dossiers.selectors import calendar_get, staff_profile
 from dossiers.workflow import ACTION_TRANSITIONS, OPEN_STATES, Action, DossierState, action_allowed
 
@@ -66,6 +68,8 @@ ON_THE_SPOT_NOTE = "Giải quyết tại chỗ"
 #: ``monitoring`` app writes its transactional-outbox row here, so a notification is committed
 #: or rolled back together with the change it reports; ``dossiers`` never imports it). A hook
 #: must only write rows: no network calls, no broker; those belong in ``on_commit``.
+#: On intake the hooks run before the dossier's code is issued (``dossier.code`` is then the
+#: provisional ``~…`` value): refer to the dossier by its id.
 TRANSITION_HOOKS: list[Callable[[Dossier, DossierEvent], None]] = []
 
 
@@ -97,7 +101,8 @@ def dossier_code_next(*, unit: Unit, received_at: datetime) -> str:
 
     Gap-free under concurrency: one upsert increments the (unit, day) row and returns the
     number; the row stays locked until the intake transaction commits, and a rolled-back
-    intake gives its number back. Callers take it as late as possible in their transaction.
+    intake gives its number back. Callers take it as late as possible in their transaction
+    (see :func:`_dossier_code_issue`).
     """
     day = timezone.localtime(received_at).date()
     table = connection.ops.quote_name(DossierSequence._meta.db_table)
@@ -110,6 +115,36 @@ def dossier_code_next(*, unit: Unit, received_at: datetime) -> str:
         )
         number = cursor.fetchone()[0]
     return f"{unit.code}-{day:%y%m%d}-{number:04d}"
+
+
+def _dossier_code_provisional() -> str:
+    """A unique stand-in code while the intake writes its rows (never committed)."""
+    return f"~{uuid.uuid4().hex}"
+
+
+def _dossier_code_issue(*, dossier: Dossier, unit: Unit, received_at: datetime) -> str:
+    """Give a just-inserted dossier its D15 code as the LAST write of the intake transaction.
+
+    The (unit, day) sequence row is locked from this statement until commit, so same-unit
+    intakes queue only for this statement and the commit, not for the whole intake. On
+    PostgreSQL one statement takes the number and sets the code.
+    """
+    if connection.vendor != "postgresql":
+        code = dossier_code_next(unit=unit, received_at=received_at)
+        Dossier.objects.filter(pk=dossier.pk).update(code=code)
+        return code
+    day = timezone.localtime(received_at).date()
+    seq = connection.ops.quote_name(DossierSequence._meta.db_table)
+    table = connection.ops.quote_name(Dossier._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH n AS (INSERT INTO {seq} (unit_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {seq}.last + 1 RETURNING last) "
+            f"UPDATE {table} SET code = %s || lpad(n.last::text, GREATEST(4, length(n.last::text)), '0') "
+            f"FROM n WHERE {table}.id = %s RETURNING {table}.code",
+            [unit.pk, day, f"{unit.code}-{day:%y%m%d}-", dossier.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def _sequence_note_imported(*, code: str, unit: Unit) -> None:
@@ -330,9 +365,9 @@ def dossier_register(
         )
     resolving_unit = resolving_unit or procedure.resolving_unit
 
-    # Everything that needs no lock is computed first: the sequence row lock (taken by the
-    # code) is then held only for the few inserts below.
-    template = list(procedure.steps.order_by("order"))
+    # Everything is computed and written first under a provisional code; the sequence row
+    # lock (taken when the real code is issued, last) is then held only until commit.
+    template = procedure_template(procedure)
     if code and Dossier.objects.filter(code=code).exists():
         raise DossierError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]})
 
@@ -377,7 +412,7 @@ def dossier_register(
         except IntegrityError as exc:
             raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
     else:
-        dossier.code = dossier_code_next(unit=receiving_unit, received_at=received_at)
+        dossier.code = _dossier_code_provisional()
         dossier.save(force_insert=True)
     for step in steps:
         step.dossier = dossier
@@ -396,6 +431,8 @@ def dossier_register(
         data={"channel": channel, "due_text": dossier.due_text},
     )
     _run_transition_hooks(dossier, event)  # TRANSITION_HOOKS (monitoring's outbox)
+    if not code:
+        dossier.code = _dossier_code_issue(dossier=dossier, unit=receiving_unit, received_at=received_at)
     return dossier
 
 

@@ -26,6 +26,7 @@ notifications are exactly once.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -122,7 +123,14 @@ KICK_TRANSPORT_OPTIONS = {"max_retries": 0}
 KICK_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
 
-def outbox_kick() -> bool:
+#: after commits, a process kicks at most once per window, delayed by the window, so that the
+#: intakes and actions committed meanwhile ride on the same relay (a kick opens a broker
+#: connection: ~1 ms that every intake would pay); the per-minute beat relay is the safety net
+KICK_WINDOW_SECONDS = 1.0
+_kick_window = {"until": 0.0}
+
+
+def outbox_kick(*, countdown: float | None = None) -> bool:
     """Ask a worker to drain the outbox. Never raises: a broker outage only delays delivery."""
     from monitoring.tasks import outbox_relay_task
 
@@ -135,7 +143,7 @@ def outbox_kick() -> bool:
         if str(app.conf.broker_url or "").startswith(("redis://", "rediss://")):
             options.update(KICK_REDIS_OPTIONS)
         with app.connection_for_write(transport_options=options) as conn:
-            outbox_relay_task.apply_async(retry=False, connection=conn)
+            outbox_relay_task.apply_async(retry=False, connection=conn, countdown=countdown)
         return True
     except Exception as exc:  # the broker is down or unreachable: the rows wait for later
         logger.warning("outbox kick not published (%s: %s); messages wait for the next relay", type(exc).__name__, exc)
@@ -145,7 +153,20 @@ def outbox_kick() -> bool:
 def outbox_kick_on_commit() -> None:
     """Kick after the current transaction commits (nothing happens if it rolls back). Several
     kicks are harmless: a relay that finds nothing pending does nothing."""
-    transaction.on_commit(outbox_kick)
+    transaction.on_commit(_outbox_kick_windowed)
+
+
+def _outbox_kick_windowed() -> None:
+    from monitoring.tasks import outbox_relay_task
+
+    if outbox_relay_task.app.conf.task_always_eager:
+        outbox_kick()
+        return
+    now = time.monotonic()
+    if now < _kick_window["until"]:
+        return  # a kick of this process is pending and runs after this commit
+    if outbox_kick(countdown=KICK_WINDOW_SECONDS):
+        _kick_window["until"] = now + KICK_WINDOW_SECONDS
 
 
 # --- relaying ------------------------------------------------------------------------------------

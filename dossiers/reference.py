@@ -1,0 +1,128 @@
+"""Reference data read by every intake and changed a few times a year: procedures with their
+step templates, units by code, and who a staff user is (roles, unit, counter).
+
+Each process keeps a snapshot and checks one version stamp in the shared cache per request (the
+same pattern as the calendar in ``selectors.calendar_get``). Any change to these tables bumps the
+stamp when its transaction commits (signal receivers registered in ``DossiersConfig.ready``), so
+every process reloads on its next read. The snapshot saves the intake four to six queries.
+
+The instances handed out are shared between requests: callers must not modify them.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+from dossiers.models import Procedure, ProcedureStep, StaffProfile, Unit
+from dossiers.roles import ROLES
+
+_VERSION_KEY = "onecua:reference-version"
+CHECK_INTERVAL_SECONDS = 1.0
+_lock = threading.Lock()
+_snapshot: dict = {"version": None, "checked": 0.0, "procedures": {}, "templates": {}, "units": {}, "users": {}}
+
+
+def reference_version() -> str:
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        version = "0"
+        cache.add(_VERSION_KEY, version, timeout=None)
+    return str(version)
+
+
+def _current() -> dict:
+    """The snapshot for the version in force (emptied when the stamp moved). The shared stamp
+    is read at most once per :data:`CHECK_INTERVAL_SECONDS`: another process sees a change
+    that late; this process at once."""
+    now = time.monotonic()
+    if _snapshot["version"] is not None and now - _snapshot["checked"] < CHECK_INTERVAL_SECONDS:
+        return _snapshot
+    version = reference_version()
+    with _lock:
+        if _snapshot["version"] != version:
+            for key in ("procedures", "templates", "units", "users"):
+                _snapshot[key] = {}
+            _snapshot["version"] = version
+        _snapshot["checked"] = now
+    return _snapshot
+
+
+def reference_invalidate() -> None:
+    """Tell every process that reference data changed (runs after the change commits)."""
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    with _lock:
+        _snapshot["version"] = None
+
+
+def reference_changed(update_fields=None, **_kwargs) -> None:
+    """Signal receiver: invalidate once the saving transaction commits (a login's
+    ``last_login`` stamp changes nothing we keep)."""
+    if update_fields and set(update_fields) <= {"last_login"}:
+        return
+    reference_reset()  # this process (and this transaction) reads the change at once
+    transaction.on_commit(reference_invalidate)
+
+
+def reference_reset() -> None:
+    """Forget the process snapshot (tests; a new shared cache)."""
+    with _lock:
+        _snapshot["version"] = None
+
+
+def procedure_get(code: str) -> Procedure | None:
+    """The procedure with this code (its field and resolving unit loaded), or None."""
+    snap = _current()
+    try:
+        return snap["procedures"][code]
+    except KeyError:
+        pass
+    procedure = Procedure.objects.select_related("field", "resolving_unit").filter(code=code).first()
+    if procedure is not None:  # unknown codes are not remembered: a later import may add them
+        snap["procedures"][code] = procedure
+    return procedure
+
+
+def procedure_template(procedure: Procedure) -> list[ProcedureStep]:
+    """The procedure's step template in order (empty: one step at the lead unit)."""
+    snap = _current()
+    try:
+        return snap["templates"][procedure.pk]
+    except KeyError:
+        template = list(ProcedureStep.objects.filter(procedure_id=procedure.pk).order_by("order"))
+        snap["templates"][procedure.pk] = template
+        return template
+
+
+def unit_get(code: str) -> Unit | None:
+    snap = _current()
+    try:
+        return snap["units"][code]
+    except KeyError:
+        pass
+    unit = Unit.objects.filter(code=code).first()
+    if unit is not None:
+        snap["units"][code] = unit
+    return unit
+
+
+def user_prime(user) -> None:
+    """Load the user's roles and staff profile from the snapshot onto this user object, so that
+    ``roles.user_roles`` and ``selectors.staff_profile`` answer without a query."""
+    if not user.is_authenticated or user.is_superuser:
+        return
+    snap = _current()
+    facts = snap["users"].get(user.pk)
+    if facts is None:
+        names = set(user.groups.values_list("name", flat=True))
+        roles = frozenset(code for code, (name, _perms) in ROLES.items() if name in names)
+        profile = StaffProfile.objects.select_related("unit", "counter").filter(user_id=user.pk).first()
+        facts = (roles, profile)
+        snap["users"][user.pk] = facts
+    roles, profile = facts
+    user._onecua_roles = roles
+    if profile is not None:
+        user._state.fields_cache["staff"] = profile
