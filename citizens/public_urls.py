@@ -1,2 +1,19 @@
 """Public lookup, evaluation (online and kiosk), feedback; staff feedback answers."""
-urlpatterns: list = []
+from django.urls import path
+
+from citizens.views import feedback, kiosk, public
+
+urlpatterns = [
+    # Public (no login): the receipt's QR opens lookup with ?ma=<code>
+    path("tra-cuu-ho-so/", public.lookup, name="lookup"),
+    path("tra-cuu-ho-so/ho-so/<str:code>/", public.public_dossier, name="public_dossier"),
+    path("tra-cuu-ho-so/ho-so/<str:code>/danh-gia/", public.public_evaluate, name="public_evaluate"),
+    path("tra-cuu-ho-so/ho-so/<str:code>/phan-anh/", public.public_feedback, name="public_feedback"),
+    # Counter kiosk (no login)
+    path("danh-gia-tai-quay/", kiosk.kiosk_start, name="kiosk"),
+    path("danh-gia-tai-quay/phieu/", kiosk.kiosk_evaluate, name="kiosk_evaluate"),
+    path("danh-gia-tai-quay/cam-on/", kiosk.kiosk_thanks, name="kiosk_thanks"),
+    # Supervisors
+    path("phan-anh-kien-nghi/", feedback.feedback_list, name="feedback_list"),
+    path("phan-anh-kien-nghi/<int:pk>/", feedback.feedback_detail, name="feedback_detail"),
+]

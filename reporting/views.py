@@ -43,6 +43,7 @@ from dossiers.selectors import calendar_get, staff_profile, unit_descendant_ids
 from dossiers.templatetags.onecua import deadline_label
 from reporting import export_tasks as ex
 from reporting.formats import FORM_CODE, FORM_TITLE, FORM_UNIT, OFFICIAL_KEYS, number_vi, rate_vi
+from reporting.hooks import report_sections
 from reporting.periods import (
     BASES,
     CALENDAR,
@@ -535,6 +536,8 @@ def report_quarterly(request):
         "freeze_url": reverse("reporting:report_freeze"),
         "diff_url": req.url("reporting:report_diff") if is_frozen else "",
         "exports": exports,
+        # Sections of other apps (citizens' satisfaction and feedback), see reporting.hooks.
+        "extra_sections": report_sections(request=request, req=req),
     }
     return render(request, "reporting/report.html", context)
 

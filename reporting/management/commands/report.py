@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dossiers.models import Unit
 from reporting import formats
+from reporting.hooks import report_json_extend
 from reporting.periods import BASES, KINDS, PeriodError, period_from_params
 from reporting.selectors import (
     SOURCES,
@@ -123,6 +124,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         fmt = options["format"]
         if fmt == "json":
+            # New keys of other apps (citizens: satisfaction, feedback), as the API: reporting.hooks.
+            report_json_extend(report, period=period, unit=unit)
             data: str | bytes = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
         elif fmt == "csv":
             data = formats.report_to_csv(report)
