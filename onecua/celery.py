@@ -13,6 +13,11 @@ app = Celery("onecua")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The worker installs its own log handlers: they mask CCCD and phone numbers too (NĐ 13/2023).
+from onecua.logging import connect_celery_signals  # noqa: E402
+
+connect_celery_signals()
+
 
 @app.task(name="onecua.ping")
 def ping() -> str:

@@ -171,11 +171,28 @@ def long_datetime(value) -> str:
 
 @register.filter
 def mask_id(value) -> str:
-    """A CCCD with its middle digits hidden for lists: 001******678."""
-    value = (value or "").strip()
-    if len(value) <= 6:
-        return value
-    return value[:3] + "*" * (len(value) - 6) + value[-3:]
+    """A CCCD with its middle digits hidden for lists: 0010******45 (dossiers.pii)."""
+    from dossiers.pii import mask_id_number
+
+    return mask_id_number(value)
+
+
+@register.filter
+def mask_phone(value) -> str:
+    """A phone with its middle digits hidden: 0912****78 (dossiers.pii)."""
+    from dossiers.pii import mask_phone as _mask_phone
+
+    return _mask_phone(value)
+
+
+@register.simple_tag(takes_context=True)
+def pii_full(context, dossier) -> bool:
+    """``{% pii_full dossier as show %}``: may the current user see this dossier's CCCD and
+    phone in full (a member of one of its own units, NĐ 13/2023)?"""
+    from dossiers.pii import pii_visible_to
+
+    request = context.get("request")
+    return bool(request is not None and pii_visible_to(request.user, dossier))
 
 
 @register.filter

@@ -1,0 +1,138 @@
+#!/usr/bin/env python
+"""Prove that a backup restores: dump, restore into a scratch database, compare.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/onecua .venv/bin/python scripts/backup_restore_check.py \
+        [--dump var/backup/onecua.dump] [--keep]
+
+1. ``pg_dump -Fc`` of the source database (DATABASE_URL) into a file (a temporary one unless
+   ``--dump`` is given: then the file stays, as a real backup);
+2. ``createdb`` a scratch database next to it and ``pg_restore --no-owner --exit-on-error``
+   into it;
+3. compare: the number of rows of every OneCua table (dossiers, steps, history, pauses,
+   sequences, roll-ups…), and ``manage.py report quarterly --format json`` for the last
+   finished regulatory quarter and the current one, run once against each database
+   (``generated_at`` aside), must be identical;
+4. drop the scratch database (unless ``--keep``).
+
+Exits 0 when everything matches, 1 on a difference, 2 when a step fails. The restore
+procedure for real use is in README "Operations".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    out = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if out.returncode != 0:
+        print(f"FAILED: {' '.join(cmd[:3])}…\n{out.stderr[-2000:]}", file=sys.stderr)
+        raise SystemExit(2)
+    return out
+
+
+def _psql(url: str, sql: str) -> str:
+    return _run(["psql", "-X", "-q", "-tA", "-d", url, "-c", sql]).stdout.strip()
+
+
+def _table_counts(url: str) -> dict[str, int]:
+    tables = _psql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename ~ "
+                        "'^(dossiers|reporting|monitoring|citizens)_' ORDER BY 1").split()
+    if not tables:
+        return {}
+    union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
+    rows = _psql(url, union).splitlines()
+    return {name: int(n) for name, n in (r.split("|") for r in rows)}
+
+
+def _report(url: str, year: int, quarter: int) -> dict:
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": os.environ.get("DEBUG", "true")}
+    out = _run([PY, "manage.py", "report", "quarterly", "--year", str(year), "--quarter", str(quarter),
+                "--format", "json"], cwd=ROOT, env=env)
+    report = json.loads(out.stdout)
+    report.pop("generated_at", None)
+    return report
+
+
+def _quarters(today: date) -> list[tuple[int, int]]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onecua.settings")
+    sys.path.insert(0, str(ROOT))
+    from reporting.periods import Period  # pure dates, no database
+
+    current = Period.containing(today)
+    previous = current.previous()
+    return [(previous.year, previous.number), (current.year, current.number)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dump", help="keep the dump in this file (default: a temporary file)")
+    parser.add_argument("--keep", action="store_true", help="do not drop the scratch database")
+    args = parser.parse_args(argv)
+    source = os.environ.get("DATABASE_URL", "")
+    if not source.startswith(("postgres://", "postgresql://")):
+        print("DATABASE_URL must name the PostgreSQL database to back up", file=sys.stderr)
+        return 2
+    src_name = urlsplit(source).path.lstrip("/")
+    scratch_name = f"{src_name}_restore_{os.getpid()}"
+    scratch = _with_db(source, scratch_name)
+    maintenance = _with_db(source, "postgres")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = Path(args.dump) if args.dump else Path(tmp) / "onecua.dump"
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        _run(["pg_dump", "-Fc", "--no-owner", "-d", source, "-f", str(dump)])
+        dumped = time.monotonic() - started
+        _psql(maintenance, f'DROP DATABASE IF EXISTS "{scratch_name}"')
+        _psql(maintenance, f'CREATE DATABASE "{scratch_name}"')
+        try:
+            started = time.monotonic()
+            _run(["pg_restore", "--no-owner", "--exit-on-error", "-d", scratch, str(dump)])
+            restored = time.monotonic() - started
+            print(f"pg_dump -Fc {src_name}: {dump.stat().st_size / 1e6:.1f} MB in {dumped:.1f} s; "
+                  f"pg_restore into {scratch_name} in {restored:.1f} s")
+            failures = []
+            a, b = _table_counts(source), _table_counts(scratch)
+            if not a:
+                failures.append("no OneCua table in the source database")
+            for table in sorted(set(a) | set(b)):
+                if a.get(table) != b.get(table):
+                    failures.append(f"{table}: {a.get(table)} rows in the source, {b.get(table)} restored")
+            print(f"dossiers: {a.get('dossiers_dossier')} in the source, {b.get('dossiers_dossier')} restored; "
+                  f"{len(a)} tables compared")
+            for year, quarter in _quarters(date.today()):
+                ra, rb = _report(source, year, quarter), _report(scratch, year, quarter)
+                same = ra == rb
+                print(f"report quarterly {year} Q{quarter}: received {ra['totals']['received_total']}, "
+                      f"resolved {ra['totals']['resolved_total']} — {'identical' if same else 'DIFFERENT'}")
+                if not same:
+                    failures.append(f"quarterly report {year} Q{quarter} differs after restore")
+        finally:
+            if not args.keep:
+                _psql(maintenance, f'DROP DATABASE IF EXISTS "{scratch_name}"')
+    if failures:
+        print("FAILED:", *failures, sep="\n  ")
+        return 1
+    print("OK: the restored database holds the same rows and the same quarterly reports")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
