@@ -3,19 +3,18 @@
 Every task: ``acks_late`` (a worker killed mid-task leaves the message for another), retries
 only on transient database errors (``OperationalError``: a lock timeout, a lost connection, a
 deadlock victim) at most 3 times with back-off, and soft/hard time limits. The sweep and the
-digest are singletons: a cache lock (``cache.add`` with a timeout; Redis in production, so all
-workers share it) makes a second copy return at once. The relay needs no lock: its ``SKIP
+digest are singletons: ``onecua.locks.singleton_lock`` (a PostgreSQL advisory lock that dies
+with a killed worker; a cache lock on SQLite) makes a second copy return at once. The relay needs no lock: its ``SKIP
 LOCKED`` batches are safe to run side by side, and a skipped kick would only delay delivery.
 """
 from __future__ import annotations
 
 import logging
-import uuid
-from contextlib import contextmanager
 
 from celery import shared_task
-from django.core.cache import cache
 from django.db import OperationalError
+
+from onecua.locks import singleton_lock
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +22,9 @@ RETRY = {"autoretry_for": (OperationalError,), "max_retries": 3, "retry_backoff"
          "retry_jitter": True, "acks_late": True}
 
 
-@contextmanager
 def task_lock(name: str, timeout: int):
-    """A best-effort singleton lock: yields True if this process holds it."""
-    key = f"onecua:lock:{name}"
-    token = uuid.uuid4().hex
-    acquired = cache.add(key, token, timeout=timeout)
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(key) == token:
-            cache.delete(key)
+    """The singleton lock of a job (``onecua.locks``): yields True if this process holds it."""
+    return singleton_lock(name, timeout)
 
 
 @shared_task(name="monitoring.deadline_sweep", soft_time_limit=240, time_limit=300, **RETRY)

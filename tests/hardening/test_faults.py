@@ -163,8 +163,11 @@ def test_worker_killed_mid_sweep_then_rerun_equals_a_clean_run(tmp_path):
     assert not DeadlineSweep.objects.exists()
     assert not DeadlineFlag.objects.exists() and not OutboxMessage.objects.exists()
 
-    # Rerun (the operator's command), then once more: the same as the clean run, nothing twice.
-    call_command("sweep_deadlines", stdout=open(os.devnull, "w"))
+    # Rerun as the redelivered task would (the killed worker's singleton lock died with it:
+    # the task is not skipped), then the operator's command: the same as the clean run.
+    from monitoring.tasks import deadline_sweep_task
+
+    assert "skipped" not in deadline_sweep_task.apply(kwargs={"trigger": "rerun"}).get()
     call_command("sweep_deadlines", stdout=open(os.devnull, "w"))
     flags, messages = _sweep_state()
     assert flags == clean_flags
