@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms.models import BaseInlineFormSet
 
-from dossiers.models import CalendarOverride, Counter, Field, Procedure, ProcedureStep, StaffProfile, Unit
+from dossiers.models import CalendarOverride, Counter, DossierEvent, Field, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.services.catalogue import procedure_steps_validate
 
 User = get_user_model()
@@ -162,3 +162,29 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
         for day in list(queryset.values_list("date", flat=True)):
             calendar_override_delete(day=day, actor=request.user)
+
+
+@admin.register(DossierEvent)
+class DossierEventAdmin(admin.ModelAdmin):
+    """The dossier history, read-only: nobody adds, changes or deletes an event here (the
+    database refuses UPDATE and DELETE too, migration 0002). Events are written by the
+    lifecycle services only."""
+
+    list_display = ("dossier", "at", "action", "from_state", "to_state", "actor_name", "unit", "due_date")
+    list_filter = ("action", "to_state")
+    search_fields = ("dossier__code", "actor_name", "note")
+    list_select_related = ("dossier", "unit")
+    date_hierarchy = "at"
+    actions = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

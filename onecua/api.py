@@ -7,10 +7,14 @@ state…) carry ``errors: {}`` or the service's own field map.
 """
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils import translation
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -18,6 +22,8 @@ from rest_framework.views import set_rollback
 from dossiers.errors import DossierError
 
 MSG_INVALID = "Dữ liệu không hợp lệ."
+MSG_BAD_VALUE = "Dữ liệu không hợp lệ: có ký tự không được phép (ví dụ ký tự NUL) hoặc giá trị quá lớn."
+MSG_DB_UNAVAILABLE = "Cơ sở dữ liệu tạm thời không truy cập được; vui lòng thử lại sau ít giây."
 
 #: DRF messages its Vietnamese catalogue lacks, for the errors that concern no field.
 #: (The proper home is a project catalogue, locale/vi/LC_MESSAGES/django.po.)
@@ -78,6 +84,17 @@ def exception_handler(exc, context):
     if isinstance(exc, DossierError):
         set_rollback()
         return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (a NUL character, a number out of range) came from
+        # the request: the caller's mistake, not the server's (found by tests/hardening fuzzing).
+        set_rollback()
+        return Response({"detail": MSG_BAD_VALUE, "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable (restarting, failing over): nothing was written (each
+        # write is one transaction); the client may retry. Django reconnects on the next request.
+        set_rollback()
+        return Response({"detail": MSG_DB_UNAVAILABLE, "errors": {}}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": "5"})
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -122,3 +139,61 @@ class AutoSchema(SpectacularAutoSchema):
         parts = [p.removesuffix("Serializer") for p in type(serializer).__qualname__.split(".") if p != "<locals>"]
         return "".join(parts)
 
+
+
+# --- token endpoint with login throttling ------------------------------------------------------
+
+MSG_LOCKED_OUT = (
+    "Đăng nhập sai {limit} lần liên tiếp: tên đăng nhập này tạm khóa từ địa chỉ này trong {minutes} phút."
+)
+
+
+class LoginLockedOut(exceptions.APIException):
+    """Too many failed logins for this username from this address (django-axes): 429."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_locked_out"
+
+    def __init__(self):
+        from django.conf import settings
+
+        self.wait = settings.LOGIN_LOCKOUT_MINUTES * 60  # the handler sends it as Retry-After
+        super().__init__(MSG_LOCKED_OUT.format(limit=settings.LOGIN_FAILURE_LIMIT, minutes=settings.LOGIN_LOCKOUT_MINUTES))
+
+
+class TokenObtainApi(ObtainAuthToken):
+    """``POST /api/v1/auth/token/``: DRF's token login, throttled like the login page.
+
+    No session or token authentication on this endpoint (a logged-in browser needs no CSRF
+    token to ask for one); errors in the usual shape; a locked-out username + address answers
+    429 with ``Retry-After`` whatever the password.
+    """
+
+    authentication_classes = ()
+    schema = AutoSchema()
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text="Gửi kèm tiêu đề Authorization: Token <token>.")
+
+    @extend_schema(
+        tags=["Xác thực (auth)"],
+        operation_id="auth_token_create",
+        summary="Lấy token API",
+        description=(
+            "Đổi tên đăng nhập và mật khẩu lấy token; gửi kèm tiêu đề Authorization: Token <token>. "
+            "Đăng nhập sai 5 lần liên tiếp từ một địa chỉ thì tên đăng nhập đó tạm khóa 15 phút (429)."
+        ),
+        request=AuthTokenSerializer,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Thiếu hoặc sai tên đăng nhập, mật khẩu."),
+            429: OpenApiResponse(ErrorSerializer, description="Đăng nhập sai quá số lần cho phép: tạm khóa."),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut() from None
+            raise

@@ -4,6 +4,7 @@ Every variable is explained in ``.env.example``. Defaults are safe for developme
 machine (SQLite file and a filesystem Celery broker under ``var/``); production sets
 ``DEBUG=false`` and must then provide ``SECRET_KEY``, ``DATABASE_URL`` and ``CELERY_BROKER_URL``.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "dossiers",
     "reporting",
     "monitoring",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "onecua.urls"
@@ -98,6 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# With persistent connections, check a reused one before the request (after a database restart
+# the first request would otherwise fail on the dead connection).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every process), else a file cache under var/
@@ -113,12 +119,38 @@ else:
         }
     }
 
+# --- Accounts and login security (var/readme/sec.md) ------------------------------------------
+# Passwords: at least PASSWORD_MIN_LENGTH characters, not like the user's name, not a common
+# password, not all digits (admin, password change; the demo loader sets passwords directly).
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failed logins for one username from one
+# IP address lock that pair out for LOGIN_LOCKOUT_MINUTES, on the login page, the admin and
+# POST /api/v1/auth/token/ alike. A successful login resets the count.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AUTHENTICATION_BACKENDS = [
+    "onecua.security.LoginThrottleBackend",  # axes: refuses a locked-out username + IP first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends LOGIN_LOCKOUT_MINUTES after it began
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+AXES_LOCKOUT_CALLABLE = "onecua.security.lockout_response"  # templates/registration/lockout.html, 429
+AXES_CLIENT_IP_CALLABLE = "onecua.security.client_ip"
+#: reverse proxies in front of the app that append to X-Forwarded-For (docker: the TLS proxy, 1);
+#: 0 reads REMOTE_ADDR. Without it every client behind the proxy shares one address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -236,21 +268,56 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Personal data (NĐ 13/2023): every handler masks CCCD-like numbers and phone numbers in the
+    # message and the traceback (onecua/logging.py); a new handler must list "mask_pii" too.
+    "filters": {"mask_pii": {"()": "onecua.logging.PiiMaskingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # django-axes logs every successful login at INFO; failures and lockouts are WARNING.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # Django's default handlers (console, mail_admins, django.server) do not mask: its
+        # loggers go through the root handler instead (once, not twice).
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
-if not DEBUG:
+# --- HTTPS, cookies, sessions ----------------------------------------------------------------
+# Served behind a TLS-terminating proxy that sets X-Forwarded-Proto (README "Docker"). Each
+# flag is an env variable; the default is on in production (DEBUG=false) and off with
+# DEBUG=true, so that `make run` over plain http keeps working. `manage.py check --deploy` is
+# clean with the production defaults (tests/hardening/test_accounts.py).
+_SECURE_DEFAULT = not DEBUG
+if env.bool("SECURE_PROXY_SSL_HEADER", default=_SECURE_DEFAULT):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one office day
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE_DEFAULT)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_DEFAULT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE_DEFAULT)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if _SECURE_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_SECURE_DEFAULT)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_SECURE_DEFAULT)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# A session lasts one office day at most and ends when the browser closes (shared counter PCs).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+
+# Citizens' public pages (citizens app). SITE_URL: the address citizens reach from outside
+# (e.g. https://motcua.hoabinh.gov.vn), used for the lookup link in the receipt's QR code;
+# empty = the address of the request that printed the receipt.
+SITE_URL = env.str("SITE_URL", default="")
+# Lookups (dossier code + 4 digits) allowed per client address per window: guessing stays slow.
+PUBLIC_LOOKUP_RATE_LIMIT = env.int("PUBLIC_LOOKUP_RATE_LIMIT", default=10)
+PUBLIC_LOOKUP_RATE_WINDOW_SECONDS = env.int("PUBLIC_LOOKUP_RATE_WINDOW_SECONDS", default=60)
+# Behind a reverse proxy every request comes from the proxy: name the META key the proxy sets
+# with the client's address (e.g. HTTP_X_REAL_IP). Empty = REMOTE_ADDR. Never trust a header
+# that the proxy does not overwrite.
+PUBLIC_CLIENT_IP_HEADER = env.str("PUBLIC_CLIENT_IP_HEADER", default="")

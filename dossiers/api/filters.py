@@ -24,7 +24,11 @@ class DossierFilter(django_filters.FilterSet):
         help_text="Trạng thái hồ sơ; lặp lại tham số để lấy nhiều trạng thái (status=received&status=in_processing).",
     )
     procedure = django_filters.CharFilter(field_name="procedure__code", help_text="Mã thủ tục.")
-    field = django_filters.NumberFilter(field_name="procedure__field_id", help_text="Mã (id) lĩnh vực.")
+    field = django_filters.NumberFilter(
+        field_name="procedure__field_id", help_text="Mã (id) lĩnh vực.",
+        # An id: a whole number within the database's integer range (a huge one is a 400, not a 500).
+        min_value=1, max_value=2**63 - 1, decimal_places=0,
+    )
     unit = django_filters.CharFilter(
         method="filter_unit",
         help_text="Mã định danh đơn vị: hồ sơ do đơn vị tiếp nhận, chủ trì hoặc đang xử lý.",

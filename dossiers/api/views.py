@@ -34,6 +34,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dossiers import reference
 from dossiers.api.filters import DossierFilter
 from dossiers.api.serializers import (
     DossierDetailOutputSerializer,
@@ -127,12 +128,35 @@ class IsOneCuaStaff(BasePermission):
         return bool(request.user and request.user.is_authenticated and roles_of(request))
 
 
+class CatalogueCodeField(serializers.CharField):
+    """A procedure or unit named by its code, read from the reference snapshot (no query on
+    the hot intake path); the schema shows a plain string."""
+
+    def __init__(self, *, lookup, message: str, **kwargs):
+        self.lookup, self.message = lookup, message
+        super().__init__(max_length=32, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        code = super().run_validation(data)  # a string within max_length (or SkipField)
+        obj = self.lookup(code)
+        if obj is None:
+            raise serializers.ValidationError(self.message.format(value=code))
+        return obj
+
+    def to_representation(self, value):
+        return value.code
+
+
 class DossierApiView(APIView):
     """Token first, so an anonymous call answers 401 with ``WWW-Authenticate: Token``."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, IsOneCuaStaff]
     schema = AutoSchema()
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        reference.user_prime(request.user)  # roles and unit from the snapshot, not two queries
 
     def check_role(self, request, action: str) -> None:
         if not roles_may(roles_of(request), action):
@@ -141,6 +165,8 @@ class DossierApiView(APIView):
 
 
 def dossier_for(request, code: str) -> Dossier:
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses NUL in a query parameter
+        raise NotFound(MSG_NOT_FOUND.format(code=code.replace("\x00", "")))
     try:
         return dossier_get_for_user(user=request.user, code=code)
     except Dossier.DoesNotExist:
@@ -261,7 +287,8 @@ class DossierListApi(generics.ListAPIView):
             "Hồ sơ người gọi được xem (đơn vị của mình; lãnh đạo: cả đơn vị cấp dưới), "
             "sắp xếp theo mức độ khẩn: hồ sơ đang giải quyết theo ngày hẹn trả sớm nhất trước."
         ),
-        responses={200: OutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: OutputSerializer(many=True), **_errors(400, 401, 403),
+                   404: OpenApiResponse(ErrorSerializer, description="Trang không tồn tại (page quá số trang).")},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -285,20 +312,15 @@ class DossierCreateApi(DossierApiView):
             originals = serializers.IntegerField(min_value=0, max_value=99, default=0)
             copies = serializers.IntegerField(min_value=0, max_value=99, default=1)
 
-        procedure = serializers.SlugRelatedField(
-            slug_field="code",
-            queryset=Procedure.objects.select_related("field", "resolving_unit"),
-            error_messages={"does_not_exist": MSG_UNKNOWN_PROCEDURE, "invalid": MSG_UNKNOWN_PROCEDURE.format(value="")},
-            help_text="Mã thủ tục, ví dụ 1.001234.",
+        procedure = CatalogueCodeField(
+            lookup=reference.procedure_get, message=MSG_UNKNOWN_PROCEDURE, help_text="Mã thủ tục, ví dụ 1.001234.",
         )
-        receiving_unit = serializers.SlugRelatedField(
-            slug_field="code", queryset=Unit.objects.all(),
-            error_messages={"does_not_exist": MSG_UNKNOWN_UNIT, "invalid": MSG_UNKNOWN_UNIT.format(value="")},
+        receiving_unit = CatalogueCodeField(
+            lookup=reference.unit_get, message=MSG_UNKNOWN_UNIT,
             help_text="Mã định danh của bộ phận tiếp nhận; phải là đơn vị của người gọi.",
         )
-        resolving_unit = serializers.SlugRelatedField(
-            slug_field="code", queryset=Unit.objects.all(), required=False,
-            error_messages={"does_not_exist": MSG_UNKNOWN_UNIT, "invalid": MSG_UNKNOWN_UNIT.format(value="")},
+        resolving_unit = CatalogueCodeField(
+            lookup=reference.unit_get, message=MSG_UNKNOWN_UNIT, required=False,
             help_text="Cơ quan chủ trì; mặc định cơ quan giải quyết của thủ tục.",
         )
         channel = serializers.ChoiceField(choices=Channel.choices, error_messages={"invalid_choice": MSG_CHANNEL})

@@ -12,12 +12,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers.models import Unit
 from onecua.api import ErrorSerializer
+from reporting.hooks import report_json_extend
 from reporting.periods import BASES, KINDS, PeriodError, period_from_params
 from reporting.selectors import (
     SOURCES,
@@ -98,6 +100,11 @@ class ReportOutputSerializer(serializers.Serializer):
     levels = _LevelRow(many=True)
     fields = _FieldRow(many=True)
     identities = serializers.DictField()
+    satisfaction = serializers.DictField(required=False, help_text=(
+        "Phiếu đánh giá trong kỳ (citizens): evaluations, points_total, average_total, bands, criteria_average, "
+        "satisfied, satisfied_share (chuỗi hai chữ số thập phân hoặc null)."))
+    feedback = serializers.DictField(required=False, help_text=(
+        "Phản ánh, kiến nghị trong kỳ (citizens): received_*, answered_*, open_*, answered_on_time_share."))
 
     class Meta:
         ref_name = "Report"
@@ -123,7 +130,8 @@ def _report_response(request, params: dict) -> Response:
         raise ReportIdentityFailed(str(exc)) from None
     except RollupMissingError as exc:
         raise RollupMissing(str(exc)) from None
-    return Response(report)
+    # New keys of other apps (citizens: satisfaction, feedback): reporting.hooks.
+    return Response(report_json_extend(report, period=period, unit=unit))
 
 
 _COMMON = [
@@ -132,7 +140,8 @@ _COMMON = [
     OpenApiParameter("unit", str, description="Mã đơn vị: chỉ tính các đơn vị trực thuộc (lãnh đạo: mặc định đơn vị mình)."),
     OpenApiParameter("source", str, enum=list(SOURCES), description="auto (mặc định), rollup hoặc direct."),
 ]
-_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+_ERRORS = {400: ErrorSerializer, 401: OpenApiResponse(ErrorSerializer, description="Chưa đăng nhập hoặc token sai."),
+           403: ErrorSerializer, 404: ErrorSerializer,
            409: OpenApiResponse(ErrorSerializer, description="Chưa tổng hợp đủ ngày (source=rollup)."),
            500: OpenApiResponse(ErrorSerializer, description="Số liệu vi phạm đẳng thức D12: không gửi báo cáo.")}
 
@@ -140,6 +149,8 @@ _ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
 class ReportQuarterlyApi(APIView):
     """Báo cáo quý (Biểu 06/VPCP/KSTT)."""
 
+    # Token first: an anonymous call answers 401 with WWW-Authenticate, as the dossier API.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -156,6 +167,8 @@ class ReportQuarterlyApi(APIView):
 class ReportPeriodApi(APIView):
     """Báo cáo theo tháng, quý, 6 tháng, 9 tháng hoặc năm."""
 
+    # Token first: an anonymous call answers 401 with WWW-Authenticate, as the dossier API.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
