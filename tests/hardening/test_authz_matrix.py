@@ -42,9 +42,6 @@ ANY_REDIRECT = "redirect"  # a 302 that is not to the login page (home sends sta
 #: URL namespaces/names the matrix does not visit: Django's admin (its own permission system,
 #: tested by Django), the language switch (public by design, tested in tests/test_language.py).
 EXCLUDED_NAMESPACES = {"admin"}
-# TODO(lead): the `citizens` namespace (public lookup, evaluation, feedback, scorecard) is being
-# built right now; add its pages to MATRIX and remove it from this set.
-EXCLUDED_NAMESPACES |= {"citizens"}
 EXCLUDED_NAMES = {"set_language"}
 
 
@@ -199,6 +196,23 @@ MATRIX: list[Row] = [
         per_dossier=True, api=True),
     Row("api-report-quarterly", api(SUPERVISORS), query="year=2022&quarter=1&source=direct", api=True),
     Row("api-report-period", api(SUPERVISORS), query="kind=year&year=2022&source=direct", api=True),
+    # --- citizens: public pages (no login; a dossier opens only after the code + digits check,
+    # kept in the session, so everybody without it is sent back to the form)
+    Row("citizens:lookup", public(200)),
+    Row("citizens:public_dossier", public(ANY_REDIRECT), kwargs=code, per_dossier=True),
+    Row("citizens:public_evaluate", public(ANY_REDIRECT), kwargs=code, per_dossier=True, method="post", data={}),
+    Row("citizens:public_feedback", public(ANY_REDIRECT), kwargs=code, per_dossier=True, method="post", data={}),
+    Row("citizens:kiosk", public(200)),
+    Row("citizens:kiosk_evaluate", public(ANY_REDIRECT)),
+    Row("citizens:kiosk_thanks", public(ANY_REDIRECT)),
+    # --- citizens: feedback answered by supervisors; satisfaction and the 766 scorecard
+    Row("citizens:feedback_list", page(SUPERVISORS)),
+    Row("citizens:feedback_detail", page(SUPERVISORS, ok=404), kwargs=lambda o: {"pk": 999999}),
+    Row("citizens:satisfaction_units", page(SUPERVISORS), query="year=2022&quarter=1"),
+    Row("citizens:satisfaction_officers", page(SUPERVISORS), query="year=2022&quarter=1"),
+    Row("citizens:satisfaction_evaluations", page(SUPERVISORS), query="year=2022&quarter=1"),
+    Row("citizens:feedback_report", page(SUPERVISORS), query="year=2022&quarter=1"),
+    Row("citizens:scorecard", page(SUPERVISORS), query="year=2022&quarter=1"),
 ]
 
 
