@@ -246,14 +246,15 @@ def dashboard_allowed(user) -> bool:
 
 
 def dashboard_unit_ids(user) -> set[int] | None:
-    """Units the user supervises (None: all)."""
-    ids = user_unit_ids(user)
-    if ids is not None and len(ids) >= Unit.objects.count():
-        return None  # the root leader: every unit, so no filter at all
-    return ids
+    """Units the user supervises (None: all; ``user_unit_ids`` already says None for a leader
+    of the whole tree, so that no filter at all is applied)."""
+    return user_unit_ids(user)
 
 
-def dashboard_dossiers(user) -> QuerySet[Dossier]:
+_ASK = object()
+
+
+def dashboard_dossiers(user, *, scope=_ASK) -> QuerySet[Dossier]:
     """Open dossiers in the user's dashboard scope: held now by a unit of the user's subtree, or
     led by one (the resolving unit, cơ quan chủ trì, answers for the whole deadline, D13).
 
@@ -262,7 +263,7 @@ def dashboard_dossiers(user) -> QuerySet[Dossier]:
     index ``monitoring_open_board``: the dashboard never reads the wide dossier rows.
     """
     qs = dossiers_open().filter(q_open())
-    ids = dashboard_unit_ids(user)
+    ids = dashboard_unit_ids(user) if scope is _ASK else scope
     if ids is None:
         return qs
     if not ids:
@@ -445,20 +446,38 @@ def dashboard_get(*, user, clock: Clock) -> Dashboard:
     """
     from django.db import connection, transaction
 
-    qs = dashboard_dossiers(user).order_by()
+    scope = dashboard_unit_ids(user)
+    qs = dashboard_dossiers(user, scope=scope).order_by()
     keys = ("current_unit_id", "assigned_to_id", "procedure_id")
     counts = _counts_by_day(clock)  # in BUCKETS order
+    width = len(BUCKETS)
     with transaction.atomic():
         no_jit()
-        # The ORM builds the query; its rows are plain integers, fetched without the ORM's
-        # per-row converters (thousands of rows).
-        sql, params = qs.values_list(*keys).annotate(**counts).query.sql_with_params()
+        # The ORM builds the queries; their rows are plain integers, fetched without the ORM's
+        # per-row converters (thousands of rows). A subtree's scope is counted as two disjoint
+        # parts, each an index-only range scan: held now by one of its units (the first key of
+        # ``monitoring_open_board``), and led by one but held elsewhere (``dossier_vis_resolving``,
+        # dossiers migration 0003). With "held OR led" in one query PostgreSQL read all of
+        # ``monitoring_open_board`` (a million entries, ~200 ms) for a district of 11 units.
+        parts = [qs] if scope is None else [] if not scope else [  # no units: nothing to count
+            dossiers_open().filter(q_open(), current_unit_id__in=scope),
+            dossiers_open().filter(q_open(), resolving_unit_id__in=scope).exclude(current_unit_id__in=scope),
+        ]
+        merged: dict[tuple, list[int]] = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            combos = cursor.fetchall()
+            for part in parts:
+                sql, params = part.order_by().values_list(*keys).annotate(**counts).query.sql_with_params()
+                cursor.execute(sql, params)
+                for row in cursor.fetchall():
+                    acc = merged.get(row[:3])
+                    if acc is None:
+                        merged[row[:3]] = list(row[3:])
+                    else:
+                        for i in range(width):
+                            acc[i] += row[3 + i]
+        combos = [(*key, *values) for key, values in merged.items()]
         late = {tuple(r[k] for k in keys): r["n"] for r in _hour_corrections(qs, clock, keys)}
     i_today, i_soon, i_over = (3 + BUCKETS.index(k) for k in ("due_today", "due_soon", "overdue"))
-    width = len(BUCKETS)
     totals_l = [0] * width
     by: dict[str, dict] = {"units": {}, "officers": {}, "procedures": {}}
     units, officers, procedures = by["units"], by["officers"], by["procedures"]
@@ -485,7 +504,6 @@ def dashboard_get(*, user, clock: Clock) -> Dashboard:
             table[key] = dict(zip(BUCKETS, acc))
     totals = dict(zip(BUCKETS, totals_l))
     board = Dashboard(clock=clock, totals=totals)
-    scope = dashboard_unit_ids(user)
 
     def in_scope(unit_id) -> bool:
         return scope is None or unit_id in scope
@@ -534,6 +552,26 @@ def dashboard_list(*, user, bucket: str, clock: Clock, filters: DashboardFilters
     return qs.select_related("procedure", "current_unit", "assigned_to").order_by(
         "due_date", F("due_at").asc(nulls_last=True), "id"
     )
+
+
+def dashboard_list_count(*, user, bucket: str, clock: Clock, filters: DashboardFilters | None = None) -> int:
+    """How many dossiers ``dashboard_list`` holds (its paginator's count), counted like the
+    dashboard: for a subtree, "held now by one of its units" and "led by one, held elsewhere"
+    separately, each a range of an index, instead of one pass over every open dossier with the
+    OR (a district's "Đang xử lý" list: ~150 ms → ~25 ms at a million open dossiers)."""
+    scope = dashboard_unit_ids(user)
+    if not scope:
+        return dashboard_list(user=user, bucket=bucket, clock=clock, filters=filters).order_by().count()
+    total = 0
+    for part in (
+        dossiers_open().filter(q_open(), current_unit_id__in=scope),
+        dossiers_open().filter(q_open(), resolving_unit_id__in=scope).exclude(current_unit_id__in=scope),
+    ):
+        qs = dossiers_in_bucket(bucket=bucket, clock=clock, qs=part)
+        if filters is not None:
+            qs = filters.apply(qs)
+        total += qs.order_by().count()
+    return total
 
 
 def dashboard_list_url(bucket: str, params: dict[str, str] | None = None) -> str:

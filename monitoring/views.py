@@ -111,7 +111,9 @@ def dossier_list(request, bucket: str):
         raise Http404(_("Không tìm thấy đơn vị, cán bộ hoặc thủ tục này trong phạm vi bạn theo dõi.")) from exc
     clock = sel.Clock.at()
     qs = sel.dashboard_list(user=request.user, bucket=key, clock=clock, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.count = sel.dashboard_list_count(user=request.user, bucket=key, clock=clock, filters=filters)
+    page = paginator.get_page(g.get("page"))
     page.object_list = _labels(page.object_list, key, clock)
     query = g.copy()
     query.pop("page", None)

@@ -1,0 +1,185 @@
+"""The left menu's counts (``dossiers.selectors.dossier_menu_counts``, on every page) count what
+``dossiers_visible_to`` shows, although they are computed as four disjoint index-friendly parts;
+and the dashboard of a subtree, counted as "held" + "led, held elsewhere", equals its lists.
+
+The world (``conftest.make_world`` + ``make_board``) gains two liên thông dossiers led by Sở Xây
+dựng with a step at Sở Tư pháp (building → justice → building): one that went through Sở Tư
+pháp and is back at Sở Xây dựng (its receiving, resolving and current units are all outside Sở
+Tư pháp: only the done step makes it visible there), one just received (a waiting step there).
+"""
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from dossiers import selectors as dsel
+from dossiers.models import Dossier, Unit
+from dossiers.services import lifecycle
+from monitoring import selectors as sel
+from tests.monitoring.conftest import PASSWORD, make_board, register
+
+pytestmark = pytest.mark.django_db
+TABS = ("submitted", "processing", "supplement", "result", "returned")
+
+
+@pytest.fixture
+def board(world):
+    b = make_board(world)
+    d = register(world, world.lien, None)
+    lifecycle.dossier_assign(dossier=d, actor=world.lead_build, officer=world.off_build)
+    lifecycle.dossier_transfer(dossier=d, actor=world.off_build)           # → Sở Tư pháp (step 2)
+    lifecycle.dossier_assign(dossier=d, actor=world.lead_just, officer=world.off_just)
+    b["passed_through"] = lifecycle.dossier_transfer(dossier=d, actor=world.off_just)  # → Sở Xây dựng (step 3)
+    b["lien_waiting"] = register(world, world.lien, None)
+    return b
+
+
+def _login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def _by_state_reference(unit_ids) -> dict[str, int]:
+    """The visibility rule itself (OR of the units and an EXISTS over the steps), counted."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from dossiers.models import DossierStep
+
+    qs = Dossier.objects.all()
+    if unit_ids is not None:
+        in_step = DossierStep.objects.filter(dossier=OuterRef("pk"), unit_id__in=unit_ids)
+        qs = qs.filter(Q(receiving_unit_id__in=unit_ids) | Q(resolving_unit_id__in=unit_ids)
+                       | Q(current_unit_id__in=unit_ids) | Exists(in_step))
+    return dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+
+
+def test_the_world_has_a_dossier_visible_only_through_a_step(world, board):
+    d = board["passed_through"]
+    assert d.current_unit == world.building and d.resolving_unit == world.building and d.receiving_unit == world.centre
+    assert d.steps.get(order=2).unit == world.justice and d.steps.get(order=2).state == "done"
+    assert dsel.dossiers_visible_to(world.lead_just).filter(pk=d.pk).exists()
+    assert dsel.dossiers_visible_to(world.lead_just).filter(pk=board["lien_waiting"].pk).exists()
+
+
+def test_counts_by_state_equal_the_visibility_rule_for_every_set_of_units(world, board):
+    """Every subset of the five units (31 scopes) and the whole tree: the four disjoint parts add
+    up to exactly what the OR/EXISTS rule selects."""
+    units = list(Unit.objects.values_list("pk", flat=True))
+    assert len(units) == 5
+    checked = 0
+    for k in range(1, len(units) + 1):
+        for scope in combinations(units, k):
+            assert dsel.dossier_counts_by_state(unit_ids=set(scope)) == _by_state_reference(set(scope)), scope
+            checked += 1
+    assert dsel.dossier_counts_by_state(unit_ids=None) == _by_state_reference(None)
+    assert checked == 31
+
+
+@pytest.mark.parametrize("who", ["lead_prov", "lead_just", "lead_build", "lead_dist", "off_just", "off_build", "clerk"])
+def test_every_menu_count_equals_the_length_of_its_list(client, world, board, who):
+    user = getattr(world, who)
+    _login(client, user)
+    resp = client.get(reverse("dossiers:search"))
+    items = {i["url"]: i["count"] for g in resp.context["nav"]["groups"] for i in g["items"]}
+    for tab in TABS:
+        url = reverse("dossiers:list", args=[tab])
+        listed = client.get(url).context["page_obj"].paginator.count
+        assert items[url] == listed, (who, tab)
+    assert items[reverse("dossiers:inbox")] == Dossier.objects.filter(
+        assigned_to=user, state__in=["received", "in_processing", "awaiting_supplement"]).count()
+
+
+def test_justice_counts_the_dossiers_that_only_passed_through(world, board):
+    """Without the steps part Sở Tư pháp would miss the two liên thông dossiers."""
+    held_led_received = Dossier.objects.filter(state__in=["received", "in_processing"]).filter(
+        current_unit=world.justice) | Dossier.objects.filter(state__in=["received", "in_processing"]).filter(
+        resolving_unit=world.justice)
+    counts = dsel.dossier_menu_counts(user=world.lead_just)
+    assert counts["processing"] == held_led_received.distinct().count() + 2
+
+
+def test_a_small_scope_is_counted_fresh_a_big_one_may_be_cached(world, board, monkeypatch):
+    """Below MENU_COUNTS_CACHE_FROM dossiers every page counts afresh (a new dossier shows at
+    once); at or above it the counts are shared for MENU_COUNTS_CACHE_SECONDS."""
+    from django.core.cache import cache
+
+    before = dsel.dossier_menu_counts(user=world.lead_prov)["processing"]
+    register(world, world.days5, None)
+    assert dsel.dossier_menu_counts(user=world.lead_prov)["processing"] == before + 1  # 12 dossiers: not cached
+    monkeypatch.setattr(dsel, "MENU_COUNTS_CACHE_FROM", 1)
+    cached = dsel.dossier_menu_counts(user=world.lead_prov)["processing"]
+    assert cached == before + 1
+    register(world, world.days5, None)
+    assert dsel.dossier_menu_counts(user=world.lead_prov)["processing"] == cached  # up to 30 s old
+    assert dsel.dossier_menu_counts(user=world.lead_just)["processing"] > 0  # another scope, its own entry
+    cache.clear()
+    assert dsel.dossier_menu_counts(user=world.lead_prov)["processing"] == before + 2
+
+
+@pytest.mark.parametrize("who", ["lead_prov", "lead_just", "lead_build", "lead_dist"])
+def test_the_dashboard_of_a_subtree_counts_held_plus_led_elsewhere(client, world, board, who):
+    """The two-part count equals the "held OR led" set behind the lists (the passed-through
+    liên thông dossier is led by Sở Xây dựng, not on Sở Tư pháp's dashboard)."""
+    user = getattr(world, who)
+    clock = sel.Clock.at(timezone.now())
+    board_ = sel.dashboard_get(user=user, clock=clock)
+    for bucket in sel.BUCKETS:
+        assert board_.totals[bucket] == sel.dashboard_list(user=user, bucket=bucket, clock=clock).count(), bucket
+    ids = dsel.user_unit_ids(user)
+    if ids is not None:
+        held_or_led = Dossier.objects.filter(state__in=["received", "in_processing", "awaiting_supplement"]).filter(
+            current_unit_id__in=ids) | Dossier.objects.filter(
+            state__in=["received", "in_processing", "awaiting_supplement"]).filter(resolving_unit_id__in=ids)
+        assert board_.totals["open"] == held_or_led.distinct().count()
+
+
+def test_the_visibility_indexes_exist(db):
+    """dossiers 0003 (the counts above are index-only scans of them) and monitoring 0003 (the
+    "Tạm dừng" list's order)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        dossier = connection.introspection.get_constraints(cursor, "dossiers_dossier")
+        step = connection.introspection.get_constraints(cursor, "dossiers_dossierstep")
+    assert dossier["dossier_vis_resolving"]["columns"][:2] == ["resolving_unit_id", "state"]
+    assert dossier["dossier_vis_receiving"]["columns"][:2] == ["receiving_unit_id", "state"]
+    assert step["dossier_step_unit"]["columns"] == ["unit_id", "dossier_id"]
+    assert dossier["monitoring_open_paused"]["columns"] == ["due_date", "due_at", "id"]
+
+
+@pytest.mark.parametrize("who", ["lead_prov", "lead_just", "lead_build", "lead_dist"])
+def test_the_lists_paginator_count_equals_the_list(world, board, who):
+    """``dashboard_list_count`` (two parts for a subtree) = the length of ``dashboard_list``
+    (one query with the OR), for every bucket, with and without filters."""
+    user = getattr(world, who)
+    clock = sel.Clock.at(timezone.now())
+    filters = [None, sel.dashboard_filters(user=user, officer="none"),
+               sel.dashboard_filters(user=user, procedure=str(world.days5.pk)),
+               sel.dashboard_filters(user=user, text=board["today"].code[-4:])]
+    nonzero = 0
+    for bucket in sel.BUCKETS:
+        for f in filters:
+            n = sel.dashboard_list_count(user=user, bucket=bucket, clock=clock, filters=f)
+            assert n == sel.dashboard_list(user=user, bucket=bucket, clock=clock, filters=f).count(), (bucket, f)
+            nonzero += n > 0
+    assert nonzero > 0
+
+
+
+def test_a_leader_without_a_unit_sees_an_empty_dashboard(world, board):
+    """A leader with no staff profile supervises no unit: zeros, not an error."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from dossiers.roles import LEADER, role_group_name
+
+    user = get_user_model().objects.create_user("lanhdao_khong_don_vi", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=role_group_name(LEADER)))
+    clock = sel.Clock.at(timezone.now())
+    assert sel.dashboard_get(user=user, clock=clock).totals == dict.fromkeys(sel.BUCKETS, 0)
+    assert sel.dashboard_list_count(user=user, bucket="open", clock=clock) == 0
+    assert dsel.dossier_menu_counts(user=user)["processing"] == 0
