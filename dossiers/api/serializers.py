@@ -128,6 +128,65 @@ class DossierReceiptOutputSerializer(serializers.Serializer):
         allowed = self.context.get("actions_for")
         return allowed(obj) if allowed is not None else []
 
+    def to_representation(self, obj: Dossier) -> dict:
+        """The intake's answer is on the hottest path: built directly instead of through 30
+        deep-copied field objects (a third of a millisecond of CPU per field set). Subclasses
+        keep DRF's generic path; tests/dossiers/test_api.py keeps both outputs equal."""
+        if type(self) is not DossierReceiptOutputSerializer:
+            return super().to_representation(obj)
+        return receipt_representation(obj, actions=self.get_actions(obj))
+
+
+def _instant(value):
+    """As DRF's DateTimeField renders an aware instant: local time (Asia/Ho_Chi_Minh), ISO 8601."""
+    if value is None:
+        return None
+    value = timezone.localtime(value)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _day(value):
+    return None if value is None else value.isoformat()
+
+
+def _unit(unit):
+    return {"code": unit.code, "name": unit.name}
+
+
+def receipt_representation(d: Dossier, *, actions: list[str]) -> dict:
+    """:class:`DossierReceiptOutputSerializer`'s fields, in its order, for one dossier."""
+    return {
+        "code": d.code,
+        "status": d.state,
+        "status_label": str(d.get_state_display()),
+        "procedure": {"code": d.procedure.code, "name": d.procedure.name},
+        "field": d.procedure.field.name,
+        "receiving_unit": _unit(d.receiving_unit),
+        "resolving_unit": _unit(d.resolving_unit),
+        "current_unit": _unit(d.current_unit),
+        "channel": d.channel,
+        "return_channel": d.return_channel,
+        "on_the_spot": d.on_the_spot,
+        "applicant": {
+            "name": d.applicant_name, "id_number": d.applicant_id_number, "phone": d.applicant_phone,
+            "address": d.applicant_address, "email": d.applicant_email,
+        },
+        "request_content": d.request_content,
+        "documents": d.documents,
+        "copies": d.copies,
+        "submitted_at": _instant(d.submitted_at),
+        "received_at": _instant(d.received_at),
+        "receipt_date": _day(d.receipt_date),
+        "processing_time": d.processing_time,
+        "time_unit": d.time_unit,
+        "due_date": _day(d.due_date),
+        "due_at": _instant(d.due_at),
+        "due_text": d.due_text,
+        "version": d.version,
+        "actions": actions,
+    }
+
 
 class DossierDetailOutputSerializer(DossierReceiptOutputSerializer):
     """A dossier with its steps, pauses and history: answers detail and every action."""

@@ -265,6 +265,22 @@ def test_intake_answers_201_with_the_engines_due_date(org, as_clerk):
     assert [(s["name"], s["due_date"]) for s in detail["steps"]] == [("Giải quyết hồ sơ", "2022-02-11")]
 
 
+@pytest.mark.parametrize("state", [S.SUBMITTED, S.RECEIVED, S.AWAITING_SUPPLEMENT, S.RETURNED, S.WITHDRAWN])
+def test_the_receipts_fast_representation_equals_drfs_generic_one(org, state):
+    """The intake answer is built by hand for speed; it must say exactly what the declared
+    fields say, key for key and in order, in every state (nulls, pauses, resolved)."""
+    from rest_framework import serializers
+
+    from dossiers.api.serializers import DossierReceiptOutputSerializer
+
+    d = dossier_in(org, state, documents=[{"name": "Tờ khai", "originals": 1, "copies": 0}])
+    d = Dossier.objects.select_related("procedure__field", "receiving_unit", "resolving_unit", "current_unit").get(pk=d.pk)
+    context = {"actions_for": lambda obj: ["assign"]}
+    fast = DossierReceiptOutputSerializer(d, context=context).data
+    generic = serializers.Serializer.to_representation(DossierReceiptOutputSerializer(d, context=context), d)
+    assert list(fast.items()) == list(generic.items())
+
+
 def test_intake_without_received_at_starts_the_clock_now(org, as_clerk):
     """Without received_at the receipt instant is the moment of the call."""
     before = datetime.now(wcal.LOCAL_TZ)
