@@ -317,7 +317,4 @@ SITE_URL = env.str("SITE_URL", default="")
 # Lookups (dossier code + 4 digits) allowed per client address per window: guessing stays slow.
 PUBLIC_LOOKUP_RATE_LIMIT = env.int("PUBLIC_LOOKUP_RATE_LIMIT", default=10)
 PUBLIC_LOOKUP_RATE_WINDOW_SECONDS = env.int("PUBLIC_LOOKUP_RATE_WINDOW_SECONDS", default=60)
-# Behind a reverse proxy every request comes from the proxy: name the META key the proxy sets
-# with the client's address (e.g. HTTP_X_REAL_IP). Empty = REMOTE_ADDR. Never trust a header
-# that the proxy does not overwrite.
-PUBLIC_CLIENT_IP_HEADER = env.str("PUBLIC_CLIENT_IP_HEADER", default="")
+# Behind a reverse proxy the client's address comes from TRUSTED_PROXY_COUNT (above).

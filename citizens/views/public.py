@@ -31,6 +31,7 @@ from citizens.models import Evaluation
 from citizens.qr import CODE_PARAM
 from citizens.selectors import SESSION_VERIFIED_MAX, dossier_by_code, dossier_public_view
 from citizens.services import dossier_verify, evaluation_submit, feedback_submit
+from onecua.security import client_ip
 
 SESSION_VERIFIED = "citizens_verified"
 
@@ -54,10 +55,8 @@ def _now_seconds() -> float:
 
 
 def client_address(request) -> str:
-    header = getattr(settings, "PUBLIC_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[0].strip() if value else ""
-    return value or request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The caller's address, as the login throttle sees it (``TRUSTED_PROXY_COUNT``)."""
+    return client_ip(request) or "unknown"
 
 
 def lookup_rate_exceeded(request) -> bool:

@@ -176,13 +176,18 @@ def test_rate_limit_holds_then_resets(client, returned, settings, clock):
     assert r.status_code == 302
 
 
-def test_rate_limit_follows_the_proxy_header_when_configured(returned, settings, clock):
+def test_rate_limit_counts_the_address_the_trusted_proxy_saw(returned, settings, clock):
+    """Behind one proxy (TRUSTED_PROXY_COUNT=1) the limit is per client address, taken from the
+    right end of X-Forwarded-For: a client cannot dodge it by sending its own header."""
     settings.PUBLIC_LOOKUP_RATE_LIMIT = 1
-    settings.PUBLIC_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXY_COUNT = 1
     proxy = Client(REMOTE_ADDR="10.0.0.1")
-    assert proxy.post(reverse("citizens:lookup"), {"code": "x", "digits": "0000"}, HTTP_X_REAL_IP="203.0.113.5").status_code == 200
-    assert proxy.post(reverse("citizens:lookup"), {"code": "x", "digits": "0000"}, HTTP_X_REAL_IP="203.0.113.6").status_code == 200
-    assert proxy.post(reverse("citizens:lookup"), {"code": "x", "digits": "0000"}, HTTP_X_REAL_IP="203.0.113.5").status_code == 429
+    url, body = reverse("citizens:lookup"), {"code": "x", "digits": "0000"}
+    assert proxy.post(url, body, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 200
+    assert proxy.post(url, body, HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 200
+    assert proxy.post(url, body, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
+    # a forged left-hand entry changes nothing: the proxy appended the real address
+    assert proxy.post(url, body, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5").status_code == 429
 
 
 def _csrf_token(client: Client, url: str) -> str:
