@@ -163,10 +163,11 @@ def _outbox_kick_windowed() -> None:
         outbox_kick()
         return
     now = time.monotonic()
-    if now < _kick_window["until"]:
-        return  # a kick of this process is pending and runs after this commit
+    broker = str(outbox_relay_task.app.conf.broker_url)
+    if now < _kick_window["until"] and _kick_window.get("broker") == broker:
+        return  # a kick of this process to this broker is pending and runs after this commit
     if outbox_kick(countdown=KICK_WINDOW_SECONDS):
-        _kick_window["until"] = now + KICK_WINDOW_SECONDS
+        _kick_window.update(until=now + KICK_WINDOW_SECONDS, broker=broker)
 
 
 # --- relaying ------------------------------------------------------------------------------------

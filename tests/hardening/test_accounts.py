@@ -181,7 +181,9 @@ def test_a_session_lasts_one_office_day_and_ends_with_the_browser(client, clerk)
 
 def _run(args, env_overrides, tmp_path):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SECURE_", "SESSION_", "CSRF_")) and k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+           if not k.startswith(("SECURE_", "SESSION_", "CSRF_"))
+           # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process (Playwright's loop)
+           and k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"ONECUA_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "onecua.settings", **env_overrides})
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 

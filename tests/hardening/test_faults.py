@@ -68,10 +68,20 @@ def _worker(tmp_path: Path, name: str) -> subprocess.Popen:
 def _send(task: str, **kwargs) -> None:
     from celery import Celery
 
-    sender = Celery(broker=REDIS_URL)
-    sender.conf.task_serializer = "json"
-    sender.send_task(task, kwargs=kwargs)
-    sender.close()
+    # Celery prefers the CELERY_BROKER_URL environment variable (set by CI) to the broker given
+    # here: point it at the worker's broker while sending.
+    saved = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = REDIS_URL
+    try:
+        sender = Celery(broker=REDIS_URL)
+        sender.conf.task_serializer = "json"
+        sender.send_task(task, kwargs=kwargs)
+        sender.close()
+    finally:
+        if saved is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved
 
 
 def _blocked_backend(admin, *, waits_on: str, holds: str, timeout: float = 60) -> int:
