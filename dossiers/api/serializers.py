@@ -27,13 +27,25 @@ class ProcedureRefSerializer(serializers.Serializer):
 
 
 class ApplicantOutputSerializer(serializers.Serializer):
-    """The applicant block, read from the dossier's ``applicant_*`` columns."""
+    """The applicant block, read from the dossier's ``applicant_*`` columns. CCCD and phone
+    are masked unless the context says ``pii_full`` (a member of one of the dossier's own
+    units, ``dossiers.pii.pii_visible_to``; NĐ 13/2023)."""
 
     name = serializers.CharField(source="applicant_name")
-    id_number = serializers.CharField(source="applicant_id_number")
-    phone = serializers.CharField(source="applicant_phone")
+    id_number = serializers.CharField(source="applicant_id_number", help_text="Đầy đủ chỉ với cán bộ đơn vị của hồ sơ; còn lại che bớt.")
+    phone = serializers.CharField(source="applicant_phone", help_text="Đầy đủ chỉ với cán bộ đơn vị của hồ sơ; còn lại che bớt.")
     address = serializers.CharField(source="applicant_address")
     email = serializers.CharField(source="applicant_email")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        root = self.root if self.root is not None else self
+        if not root.context.get("pii_full", True):
+            from dossiers.pii import mask_id_number, mask_phone
+
+            data["id_number"] = mask_id_number(data["id_number"])
+            data["phone"] = mask_phone(data["phone"])
+        return data
 
 
 def dossier_overdue(obj: Dossier, context: dict) -> bool:

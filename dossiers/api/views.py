@@ -54,6 +54,7 @@ from dossiers.models import (
     ReturnChannel,
     Unit,
 )
+from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
 from dossiers.services import lifecycle
@@ -182,7 +183,10 @@ def detail_data(request, dossier: Dossier) -> dict:
         Prefetch("events", DossierEvent.objects.select_related("unit", "to_unit").order_by("at", "id")),
     )
     roles = roles_of(request)
-    context = {"request": request, "actions_for": lambda d: actions_for(roles, d)}
+    context = {
+        "request": request, "actions_for": lambda d: actions_for(roles, d),
+        "pii_full": pii_visible_to(request.user, dossier),  # a parent unit's leader sees them masked
+    }
     return DossierDetailOutputSerializer(dossier, context=context).data
 
 

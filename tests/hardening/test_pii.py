@@ -116,6 +116,23 @@ def test_detail_page_full_for_own_units_masked_for_a_parent_leader(world):
 
 
 @pytest.mark.django_db
+def test_api_detail_full_for_own_units_masked_for_a_parent_leader(world):
+    """The API follows the page: same keys, masked values for a leader above the dossier's units."""
+    from rest_framework.test import APIClient
+
+    d = register(world)
+    url = f"/api/v1/dossiers/{d.code}/"
+    for user, full in ((world.clerk, True), (world.leader, True), (world.province_leader, False)):
+        c = APIClient()
+        c.force_authenticate(user)
+        applicant = c.get(url).json()["applicant"]
+        if full:
+            assert (applicant["id_number"], applicant["phone"]) == (CCCD, "0912345678"), user.username
+        else:
+            assert (applicant["id_number"], applicant["phone"]) == (mask_id_number(CCCD), mask_phone("0912345678"))
+
+
+@pytest.mark.django_db
 def test_lists_and_search_show_the_cccd_masked(world):
     d = register(world)
     pages = [
