@@ -29,6 +29,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_demo_dossiers
+	$(PY) manage.py load_demo_citizens
 
 setup: demo
 
