@@ -29,7 +29,7 @@ from citizens.models import Evaluation, Feedback
 from citizens.scoring import CRITERIA_COUNT, MAX_POINTS_PER_CRITERION, MAX_TOTAL, SATISFIED_MIN_TOTAL, Band
 from dossiers.models import Unit
 from reporting.periods import Period
-from reporting.selectors import rate_percent, scope_unit_ids
+from reporting.selectors import decimal_half_up, rate_percent, scope_unit_ids
 
 CRITERION_FIELDS = tuple(f"c{i}" for i in range(1, CRITERIA_COUNT + 1))
 
@@ -45,17 +45,6 @@ FEEDBACK_FIGURES = (
 #: sort keys of the per-unit and per-officer tables
 SORT_KEYS = ("name", "evaluations", "average", "satisfied_share")
 _SORT_FIGURE = {"evaluations": "evaluations", "average": "average_total", "satisfied_share": "satisfied_share"}
-
-
-def decimal_half_up(numerator: int, denominator: int, places: int = 2) -> str | None:
-    """numerator / denominator with `places` decimals rounded half up, exactly (integers only);
-    None for a zero denominator (D14)."""
-    if not denominator:
-        return None
-    scale = 10 ** places
-    scaled = (numerator * scale * 2 + denominator) // (2 * denominator)
-    whole, frac = divmod(scaled, scale)
-    return f"{whole}.{frac:0{places}d}" if places else str(whole)
 
 
 # --- evaluations ---------------------------------------------------------------------------------

@@ -49,12 +49,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Evaluation, Feedback
-from citizens.report import decimal_half_up, feedback_figures, satisfaction_figures
+from citizens.report import feedback_figures, satisfaction_figures
 from citizens.scoring import SATISFIED_MIN_TOTAL
 from dossiers.models import Channel, Dossier, Outcome, Procedure, Unit
 from dossiers.selectors import calendar_get
 from reporting.periods import Period
-from reporting.selectors import Window, rate_percent, report_dossiers, report_figures, scope_unit_ids
+from reporting.selectors import Window, decimal_half_up, rate_percent, report_dossiers, report_figures, scope_unit_ids
 
 #: full-marks thresholds (percent) of domain.md §7
 THRESHOLD_PROCEDURES_ONLINE = 80

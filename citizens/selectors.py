@@ -182,5 +182,5 @@ def feedback_open_count(*, user) -> int:
 def feedback_is_overdue(feedback: Feedback, *, today: date | None = None) -> bool:
     """Open past its deadline, or answered after it."""
     if feedback.answered_on is not None:
-        return feedback.answered_on > feedback.answer_due
+        return feedback.answered_late
     return (today or timezone.localdate()) > feedback.answer_due

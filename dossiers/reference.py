@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from dossiers.models import Procedure, ProcedureStep, StaffProfile, Unit
-from dossiers.roles import ROLES
+from dossiers.roles import roles_of_groups
 
 _VERSION_KEY = "onecua:reference-version"
 CHECK_INTERVAL_SECONDS = 1.0
@@ -117,8 +117,7 @@ def user_prime(user) -> None:
     snap = _current()
     facts = snap["users"].get(user.pk)
     if facts is None:
-        names = set(user.groups.values_list("name", flat=True))
-        roles = frozenset(code for code, (name, _perms) in ROLES.items() if name in names)
+        roles = roles_of_groups(user.groups.values_list("name", flat=True))
         profile = StaffProfile.objects.select_related("unit", "counter").filter(user_id=user.pk).first()
         facts = (roles, profile)
         snap["users"][user.pk] = facts

@@ -73,10 +73,15 @@ def user_roles(user) -> set[str]:
         return set(ROLES)
     cached = getattr(user, "_onecua_roles", None)  # one query per request, not per check
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(code for code, (name, _perms) in ROLES.items() if name in names)
+        cached = roles_of_groups(user.groups.values_list("name", flat=True))
         user._onecua_roles = cached
     return set(cached)
+
+
+def roles_of_groups(group_names) -> frozenset[str]:
+    """The role codes whose groups are among `group_names`."""
+    names = set(group_names)
+    return frozenset(code for code, (name, _perms) in ROLES.items() if name in names)
 
 
 def roles_sync() -> None:

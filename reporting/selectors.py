@@ -191,13 +191,20 @@ def vector(counts: dict[str, int]) -> list[int]:
 # --- rates ---------------------------------------------------------------------------------------
 
 
-def rate_percent(numerator: int, denominator: int) -> str | None:
-    """A percentage with two decimals rounded half up (D14), or None for a zero denominator.
-    Exact integer arithmetic: hundredths of a percent = round_half_up(10000 · n / d)."""
+def decimal_half_up(numerator: int, denominator: int, places: int = 2) -> str | None:
+    """numerator / denominator with `places` decimals rounded half up, exactly (integers only);
+    None for a zero denominator (D14)."""
     if not denominator:
         return None
-    hundredths = (numerator * 20000 + denominator) // (2 * denominator)
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
+    scale = 10 ** places
+    scaled = (numerator * scale * 2 + denominator) // (2 * denominator)
+    whole, frac = divmod(scaled, scale)
+    return f"{whole}.{frac:0{places}d}" if places else str(whole)
+
+
+def rate_percent(numerator: int, denominator: int) -> str | None:
+    """A percentage with two decimals rounded half up (D14), or None for a zero denominator."""
+    return decimal_half_up(numerator * 100, denominator)
 
 
 def figures_from_vector(v: list[int]) -> dict:
