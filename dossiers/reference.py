@@ -1,59 +1,43 @@
 """Reference data read by every intake and changed a few times a year: procedures with their
 step templates, units by code, and who a staff user is (roles, unit, counter).
 
-Each process keeps a snapshot and checks one version stamp in the shared cache per request (the
-same pattern as the calendar in ``selectors.calendar_get``). Any change to these tables bumps the
-stamp when its transaction commits (signal receivers registered in ``DossiersConfig.ready``), so
-every process reloads on its next read. The snapshot saves the intake four to six queries.
+Each process keeps a snapshot tagged with a version stamp of the shared cache
+(``onecua.stamps.SharedStamp``, as the calendar in ``selectors.calendar_get``). Any change to
+these tables bumps the stamp when its transaction commits (signal receivers registered in
+``DossiersConfig.ready``), so every process reloads within a second. The snapshot saves the intake four to six queries.
 
 The instances handed out are shared between requests: callers must not modify them.
 """
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 
-from django.core.cache import cache
 from django.db import transaction
 
 from dossiers.models import Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import roles_of_groups
+from onecua.stamps import SharedStamp
 
-_VERSION_KEY = "onecua:reference-version"
-CHECK_INTERVAL_SECONDS = 1.0
+_stamp = SharedStamp("onecua:reference-version")
 _lock = threading.Lock()
-_snapshot: dict = {"version": None, "checked": 0.0, "procedures": {}, "templates": {}, "units": {}, "users": {}}
-
-
-def reference_version() -> str:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        version = "0"
-        cache.add(_VERSION_KEY, version, timeout=None)
-    return str(version)
+_snapshot: dict = {"version": None, "procedures": {}, "templates": {}, "units": {}, "users": {}}
 
 
 def _current() -> dict:
-    """The snapshot for the version in force (emptied when the stamp moved). The shared stamp
-    is read at most once per :data:`CHECK_INTERVAL_SECONDS`: another process sees a change
-    that late; this process at once."""
-    now = time.monotonic()
-    if _snapshot["version"] is not None and now - _snapshot["checked"] < CHECK_INTERVAL_SECONDS:
-        return _snapshot
-    version = reference_version()
-    with _lock:
-        if _snapshot["version"] != version:
-            for key in ("procedures", "templates", "units", "users"):
-                _snapshot[key] = {}
-            _snapshot["version"] = version
-        _snapshot["checked"] = now
+    """The snapshot for the stamp in force (emptied when the stamp moved; ``onecua.stamps``)."""
+    version = _stamp.current()
+    if _snapshot["version"] != version:
+        with _lock:
+            if _snapshot["version"] != version:
+                for key in ("procedures", "templates", "units", "users"):
+                    _snapshot[key] = {}
+                _snapshot["version"] = version
     return _snapshot
 
 
 def reference_invalidate() -> None:
     """Tell every process that reference data changed (runs after the change commits)."""
-    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _stamp.bump()
     with _lock:
         _snapshot["version"] = None
 
@@ -69,6 +53,7 @@ def reference_changed(update_fields=None, **_kwargs) -> None:
 
 def reference_reset() -> None:
     """Forget the process snapshot (tests; a new shared cache)."""
+    _stamp.forget()
     with _lock:
         _snapshot["version"] = None
 

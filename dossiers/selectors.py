@@ -17,11 +17,12 @@ from dossiers import calendar as wcal
 from dossiers.models import CalendarOverride, Dossier, DossierStep, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, LEADER, user_roles
 from dossiers.workflow import OPEN_STATES
+from onecua.stamps import SharedStamp
 
 #: the years the in-memory calendar covers (imports from older systems start around 2015)
 CALENDAR_FIRST_YEAR = 2010
 CALENDAR_LAST_YEAR = 2060
-_CALENDAR_VERSION_KEY = "onecua:calendar-version"
+_calendar_stamp = SharedStamp("onecua:calendar-version")
 
 _calendar_lock = threading.Lock()
 _calendar_cache: dict[str, object] = {"version": None, "calendar": None}
@@ -45,45 +46,26 @@ def calendar_build(*, overrides: dict[date, tuple[bool, str]] | None = None) -> 
 
 
 def calendar_version() -> str:
-    version = cache.get(_CALENDAR_VERSION_KEY)
-    if version is None:
-        version = "0"
-        cache.add(_CALENDAR_VERSION_KEY, version, timeout=None)
-    return str(version)
+    return _calendar_stamp.read()
 
 
 def calendar_invalidate() -> None:
     """Tell every process that the overrides changed (called by the override services)."""
-    import uuid
-
-    cache.set(_CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _calendar_stamp.bump()
     with _calendar_lock:
         _calendar_cache["version"] = None
 
 
-#: the shared version stamp is read at most this often per process (a cache round trip costs
-#: about as much as the rest of a due-date computation); this process sees its own change at once
-CALENDAR_CHECK_INTERVAL_SECONDS = 1.0
-
-
 def calendar_get() -> wcal.WorkCalendar:
-    """The calendar in force: national holidays + overrides, cached per process."""
-    import time
-
-    now = time.monotonic()
+    """The calendar in force: national holidays + overrides, cached per process and rebuilt
+    when the shared stamp moves (read at most once a second: ``onecua.stamps``)."""
+    version = _calendar_stamp.current()
     cal = _calendar_cache["calendar"]
-    if (
-        cal is not None and _calendar_cache["version"] is not None
-        and now - _calendar_cache.get("checked", 0.0) < CALENDAR_CHECK_INTERVAL_SECONDS
-    ):
-        return cal  # type: ignore[return-value]
-    version = calendar_version()
     if cal is not None and _calendar_cache["version"] == version:
-        _calendar_cache["checked"] = now
         return cal  # type: ignore[return-value]
     with _calendar_lock:
         cal = calendar_build()
-        _calendar_cache.update(version=version, calendar=cal, checked=now)
+        _calendar_cache.update(version=version, calendar=cal)
     return cal
 
 

@@ -35,4 +35,5 @@ def _settings_for_tests(settings, tmp_path):
 
     cache.clear()
     selectors._calendar_cache.update(version=None, calendar=None)
+    selectors._calendar_stamp.forget()
     reference_reset()
