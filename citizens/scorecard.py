@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 from citizens.models import Evaluation, Feedback
 from citizens.report import feedback_figures, satisfaction_figures
 from citizens.scoring import SATISFIED_MIN_TOTAL
+from dossiers import calendar as wcal
 from dossiers.models import Channel, Dossier, Outcome, Procedure, Unit
 from dossiers.selectors import calendar_get
 from reporting.periods import Period
@@ -132,15 +133,13 @@ def on_time_766_multi_supplement_excluded(*, period: Period, unit: Unit | None) 
 
 
 def resolution_working_days(dossier: Dossier, cal) -> int:
-    """Working days used by a resolved dossier: r < w ≤ e minus the paused working days."""
-    r = dossier.receipt_date or timezone.localdate(dossier.received_at)
-    e = dossier.resolved_on
-    used = cal.working_days_between(r, e)
-    for pause in dossier.pauses.all():
-        p = timezone.localdate(pause.requested_at)
-        q = timezone.localdate(pause.completed_at) if pause.completed_at else e
-        used -= cal.working_days_between(p, min(q, e))
-    return max(used, 0)
+    """Working days used by a resolved dossier (``dossiers.calendar.working_days_used``)."""
+    return wcal.working_days_used(
+        receipt=dossier.receipt_date or timezone.localdate(dossier.received_at),
+        end=dossier.resolved_on,
+        pauses=[wcal.Pause(p.requested_at, p.completed_at) for p in dossier.pauses.all()],
+        cal=cal,
+    )
 
 
 def resolution_times(*, period: Period, unit: Unit | None) -> dict:

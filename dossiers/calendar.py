@@ -840,6 +840,18 @@ def receipt_date(received_at: datetime, cal: WorkCalendar) -> date:
     return cal.working_day_on_or_after(_local(received_at, "received_at").date())
 
 
+def working_days_used(*, receipt: date, end: date, pauses: Sequence[Pause], cal: WorkCalendar) -> int:
+    """Working days a dossier took: w with receipt < w ≤ end, less the working days inside its
+    pauses (p < w ≤ q, as D7 counts them; a pause still open runs to ``end``). Never negative.
+    Index 766's average resolution time (domain.md §7, indicator 2.2) is built on it."""
+    used = cal.working_days_between(receipt, end)
+    for pause in pauses:
+        p = _local(pause.start, "pause start").date()
+        q = _local(pause.end, "pause end").date() if pause.end is not None else end
+        used -= cal.working_days_between(p, min(q, end))
+    return max(used, 0)
+
+
 def _sorted_pauses(pauses: Sequence[Pause], received_at: datetime) -> tuple[Pause, ...]:
     ordered = tuple(sorted(pauses, key=lambda p: p.start))
     previous: Pause | None = None

@@ -19,6 +19,7 @@ from dossiers.calendar import (
     compute_due,
     is_late_apology,
     receipt_date,
+    working_days_used,
 )
 from dossiers.vn_calendar import LAST_ANNOUNCED_YEAR, build_vn_calendar, vn_note_label
 
@@ -742,3 +743,22 @@ def test_text_omits_a_supplement_returned_the_same_day():
     assert result.due_date == date(2022, 11, 14)
     assert "cộng 0" not in result.text()
     assert result.text() == "Hẹn trả 14/11/2022"
+
+
+@pytest.mark.parametrize(
+    "receipt, end, pauses, expected",
+    [
+        # Mon 07/03/2022 → Mon 14/03/2022: Tue–Fri and Mon = 5 working days.
+        (date(2022, 3, 7), date(2022, 3, 14), [], 5),
+        # paused Wed 09/03 → Fri 11/03: Thu and Fri do not count (p < w ≤ q) → 3.
+        (date(2022, 3, 7), date(2022, 3, 14), [Pause(at(2022, 3, 9), at(2022, 3, 11))], 3),
+        # a pause still open runs to the end: from Thu 10/03 → Fri, Mon off → 3.
+        (date(2022, 3, 7), date(2022, 3, 14), [Pause(at(2022, 3, 10))], 3),
+        # across Tết 2022 (31/01–04/02 off): Fri 28/01 → Mon 07/02 = Mon 07/02 only → 1.
+        (date(2022, 1, 28), date(2022, 2, 7), [], 1),
+        # resolved the day it was received: 0.
+        (date(2022, 3, 7), date(2022, 3, 7), [], 0),
+    ],
+)
+def test_working_days_used(receipt, end, pauses, expected):
+    assert working_days_used(receipt=receipt, end=end, pauses=pauses, cal=VN) == expected
