@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from dossiers import calendar as wcal
@@ -37,6 +37,7 @@ from dossiers.models import (
 from dossiers.reference import procedure_template
 from dossiers.selectors import calendar_get, staff_profile
 from dossiers.workflow import ACTION_TRANSITIONS, OPEN_STATES, Action, DossierState, action_allowed
+from onecua.rows import ids_reserve, rows_insert
 
 S = DossierState
 CCCD_RE = re.compile(r"^\d{12}$")
@@ -63,19 +64,22 @@ ON_THE_SPOT_NOTE = "Giải quyết tại chỗ"
 
 
 # --- transition hooks (one small, clearly-marked extension point) -----------------------------
-#: Callables ``hook(dossier, event)`` run INSIDE the intake or action transaction, right after
-#: its ``DossierEvent`` row is written. Registered by other apps in ``AppConfig.ready()`` (the
-#: ``monitoring`` app writes its transactional-outbox row here, so a notification is committed
-#: or rolled back together with the change it reports; ``dossiers`` never imports it). A hook
-#: must only write rows: no network calls, no broker; those belong in ``on_commit``.
-#: On intake the hooks run before the dossier's code is issued (``dossier.code`` is then the
-#: provisional ``~…`` value): refer to the dossier by its id.
-TRANSITION_HOOKS: list[Callable[[Dossier, DossierEvent], None]] = []
+#: Callables ``hook(dossier, event)`` that return the unsaved rows (model instances, or None) to
+#: write together with the event, in the intake's or action's transaction. Registered by other
+#: apps in ``AppConfig.ready()`` (the ``monitoring`` app adds its transactional-outbox row here,
+#: so a notification is committed or rolled back together with the change it reports;
+#: ``dossiers`` never imports it). A hook only builds rows: the service writes them (on intake
+#: in the same statement as the dossier), and network calls or the broker belong in
+#: ``on_commit``. The event and the dossier already have their ids; on intake the dossier's
+#: code is not issued yet (refer to the dossier by its id).
+TRANSITION_HOOKS: list[Callable[[Dossier, DossierEvent], Iterable[models.Model] | None]] = []
 
 
-def _run_transition_hooks(dossier: Dossier, event: DossierEvent) -> None:
+def _transition_hook_rows(dossier: Dossier, event: DossierEvent) -> list[models.Model]:
+    rows: list[models.Model] = []
     for hook in TRANSITION_HOOKS:
-        hook(dossier, event)
+        rows += hook(dossier, event) or ()
+    return rows
 
 
 def _now() -> datetime:
@@ -96,55 +100,43 @@ def _actor_name(actor) -> str:
 # --- the dossier code (D15) ------------------------------------------------------------------
 
 
+def _sequence_upsert_sql() -> str:
+    table = connection.ops.quote_name(DossierSequence._meta.db_table)
+    # INSERT … ON CONFLICT … RETURNING: PostgreSQL, and SQLite ≥ 3.35.
+    return (
+        f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s, 1) "
+        f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
+
+
 def dossier_code_next(*, unit: Unit, received_at: datetime) -> str:
     """Issue the next code `<unit code>-<YYMMDD>-<NNNN>` for the unit and the local day of R.
 
     Gap-free under concurrency: one upsert increments the (unit, day) row and returns the
-    number; the row stays locked until the intake transaction commits, and a rolled-back
-    intake gives its number back. Callers take it as late as possible in their transaction
-    (see :func:`_dossier_code_issue`).
+    number; the row stays locked until the transaction commits, and a rolled-back intake gives
+    its number back. On PostgreSQL the intake takes it inside the one statement that writes the
+    dossier and its rows (see :func:`_dossier_code_sql`).
     """
     day = timezone.localtime(received_at).date()
-    table = connection.ops.quote_name(DossierSequence._meta.db_table)
     with connection.cursor() as cursor:
-        # INSERT … ON CONFLICT … RETURNING: PostgreSQL, and SQLite ≥ 3.35.
-        cursor.execute(
-            f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [unit.pk, day],
-        )
+        cursor.execute(_sequence_upsert_sql(), [unit.pk, day])
         number = cursor.fetchone()[0]
     return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
-def _dossier_code_provisional() -> str:
-    """A unique stand-in code while the intake writes its rows (never committed)."""
-    return f"~{uuid.uuid4().hex}"
-
-
-def _dossier_code_issue(*, dossier: Dossier, unit: Unit, received_at: datetime) -> str:
-    """Give a just-inserted dossier its D15 code as the LAST write of the intake transaction.
-
-    The (unit, day) sequence row is locked from this statement until commit, so same-unit
-    intakes queue only for this statement and the commit, not for the whole intake. On
-    PostgreSQL one statement takes the number and sets the code.
-    """
-    if connection.vendor != "postgresql":
-        code = dossier_code_next(unit=unit, received_at=received_at)
-        Dossier.objects.filter(pk=dossier.pk).update(code=code)
-        return code
+def _dossier_code_sql(*, unit: Unit, received_at: datetime) -> tuple[tuple[str, list], tuple[str, list]]:
+    """:func:`dossier_code_next` as SQL for the intake's one statement (PostgreSQL): a leading
+    CTE ``n`` that takes the number, and the expression that makes it the code."""
     day = timezone.localtime(received_at).date()
-    seq = connection.ops.quote_name(DossierSequence._meta.db_table)
-    table = connection.ops.quote_name(Dossier._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH n AS (INSERT INTO {seq} (unit_id, day, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {seq}.last + 1 RETURNING last) "
-            f"UPDATE {table} SET code = %s || lpad(n.last::text, GREATEST(4, length(n.last::text)), '0') "
-            f"FROM n WHERE {table}.id = %s RETURNING {table}.code",
-            [unit.pk, day, f"{unit.code}-{day:%y%m%d}-", dossier.pk],
-        )
-        return cursor.fetchone()[0]
+    prelude = (f"n AS ({_sequence_upsert_sql()})", [unit.pk, day])
+    expression = ("SELECT %s || lpad(n.last::text, GREATEST(4, length(n.last::text)), '0') FROM n",
+                  [f"{unit.code}-{day:%y%m%d}-"])
+    return prelude, expression
+
+
+def _dossier_code_provisional() -> str:
+    """A unique stand-in code while the intake writes its rows (SQLite; never committed)."""
+    return f"~{uuid.uuid4().hex}"
 
 
 def _sequence_note_imported(*, code: str, unit: Unit) -> None:
@@ -285,7 +277,7 @@ def dossier_transition(
             due_date=locked.due_date,
             data=data,
         )
-        _run_transition_hooks(locked, event)  # TRANSITION_HOOKS (monitoring's outbox)
+        rows_insert(_transition_hook_rows(locked, event))  # TRANSITION_HOOKS (monitoring's outbox)
         if on_commit is not None:
             transaction.on_commit(on_commit)
     # Hand the caller the state it now holds (cheaper than refresh_from_db, same result).
@@ -342,6 +334,9 @@ def dossier_register(
 ) -> Dossier:
     """Receive a dossier (tiếp nhận): issue its code, start the clock, plan its steps.
 
+    Everything is computed in memory first; then the dossier, its steps, its first event and
+    the hooks' rows are written in one statement that also takes the D15 number (PostgreSQL).
+
     `submit_only` records an online submission waiting for acceptance (no clock yet, D2).
     """
     now = _now()
@@ -365,8 +360,6 @@ def dossier_register(
         )
     resolving_unit = resolving_unit or procedure.resolving_unit
 
-    # Everything is computed and written first under a provisional code; the sequence row
-    # lock (taken when the real code is issued, last) is then held only until commit.
     template = procedure_template(procedure)
     if code and Dossier.objects.filter(code=code).exists():
         raise DossierError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]})
@@ -403,21 +396,7 @@ def dossier_register(
         _apply_deadline(dossier, cal, pauses=())
         _plan_steps(dossier, cal, steps=steps, pauses=(), save=False)
 
-    if code:
-        _sequence_note_imported(code=code, unit=receiving_unit)
-        dossier.code = code
-        try:
-            with transaction.atomic():
-                dossier.save(force_insert=True)
-        except IntegrityError as exc:
-            raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
-    else:
-        dossier.code = _dossier_code_provisional()
-        dossier.save(force_insert=True)
-    for step in steps:
-        step.dossier = dossier
-    DossierStep.objects.bulk_create(steps)
-    event = DossierEvent.objects.create(
+    event = DossierEvent(
         dossier=dossier,
         at=received_at,
         action="submit" if submit_only else "receive",
@@ -430,9 +409,31 @@ def dossier_register(
         due_date=dossier.due_date,
         data={"channel": channel, "due_text": dossier.due_text},
     )
-    _run_transition_hooks(dossier, event)  # TRANSITION_HOOKS (monitoring's outbox)
-    if not code:
-        dossier.code = _dossier_code_issue(dossier=dossier, unit=receiving_unit, received_at=received_at)
+    # PostgreSQL: the ids first, so that the hooks' rows (monitoring's outbox) join the one
+    # statement; elsewhere the hooks see the saved event, after the inserts.
+    reserved = ids_reserve(dossier, event)
+    rows = [dossier, *steps, event, *(_transition_hook_rows(dossier, event) if reserved else ())]
+
+    # Every row in ONE statement (PostgreSQL), the D15 number taken in it: the (unit, day)
+    # sequence row is then locked only for that statement and the commit.
+    if code:
+        _sequence_note_imported(code=code, unit=receiving_unit)
+        dossier.code = code
+        try:
+            with transaction.atomic():
+                rows_insert(rows)
+        except IntegrityError as exc:
+            raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
+    elif connection.vendor == "postgresql":
+        prelude, expression = _dossier_code_sql(unit=receiving_unit, received_at=received_at)
+        rows_insert(rows, prelude=prelude, expression=(dossier, "code", *expression))
+    else:  # SQLite serialises writers anyway: a stand-in code, the real one last
+        dossier.code = _dossier_code_provisional()
+        rows_insert(rows)
+        dossier.code = dossier_code_next(unit=receiving_unit, received_at=received_at)
+        Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+    if not reserved:
+        rows_insert(_transition_hook_rows(dossier, event))
     return dossier
 
 

@@ -1,8 +1,9 @@
 """The transactional outbox: notifications survive a broker outage and arrive exactly once.
 
 **Writing.** Whatever causes a notification writes an ``OutboxMessage`` row in its OWN database
-transaction: an intake or workflow action (through ``dossiers.services.lifecycle``'s
-``TRANSITION_HOOKS``, see :func:`outbox_enqueue_event`), a deadline flag (the sweep, set-based),
+transaction: an intake or workflow action (its service writes the row that
+:func:`outbox_enqueue_event` builds, through ``dossiers.services.lifecycle``'s
+``TRANSITION_HOOKS``), a deadline flag (the sweep, set-based),
 a supervisor's digest. If the transaction rolls back, the message never existed; if it commits,
 the message is there whatever the broker does.
 
@@ -75,18 +76,19 @@ EVENT_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def outbox_enqueue_event(dossier: Dossier, event: DossierEvent) -> OutboxMessage | None:
-    """Transition hook: write the event's outbox message in the caller's transaction.
+def outbox_enqueue_event(dossier: Dossier, event: DossierEvent) -> list[OutboxMessage]:
+    """Transition hook: the event's outbox message, for the caller to write in its transaction
+    (on intake, in the same statement as the dossier and the event).
 
     Only actions in :data:`EVENT_RULES`; not for "4 tại chỗ" intake (done in one sitting), and
     not for events older than :data:`EVENT_MAX_AGE` (history being replayed).
     """
     if event.action not in EVENT_RULES:
-        return None
+        return []
     if event.at < timezone.now() - EVENT_MAX_AGE:
-        return None
+        return []
     if event.action == "receive" and dossier.on_the_spot:
-        return None
+        return []
     payload = {
         "action": event.action,
         "actor_id": event.actor_id,
@@ -98,11 +100,11 @@ def outbox_enqueue_event(dossier: Dossier, event: DossierEvent) -> OutboxMessage
             "to": event.to_unit_id,
         },
     }
-    msg = OutboxMessage.objects.create(
+    msg = OutboxMessage(
         topic=OutboxMessage.Topic.EVENT, dedupe_key=f"event:{event.pk}", dossier=dossier, event=event, payload=payload,
     )
     outbox_kick_on_commit()
-    return msg
+    return [msg]
 
 
 def outbox_enqueue_digest(*, user, facts: dict, day) -> bool:
