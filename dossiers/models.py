@@ -268,15 +268,20 @@ class Dossier(models.Model):
 
     code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="dossiers")
+    # No single-column index on the three unit keys: the composite indexes of Meta start with
+    # them (every intake and transfer would otherwise write three more index entries).
     receiving_unit = models.ForeignKey(
-        Unit, verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="received_dossiers"
+        Unit, verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="received_dossiers",
+        db_index=False,
     )
     counter = models.ForeignKey(Counter, verbose_name=_("quầy"), null=True, blank=True, on_delete=models.SET_NULL)
     resolving_unit = models.ForeignKey(
-        Unit, verbose_name=_("cơ quan chủ trì"), on_delete=models.PROTECT, related_name="resolved_dossiers"
+        Unit, verbose_name=_("cơ quan chủ trì"), on_delete=models.PROTECT, related_name="resolved_dossiers",
+        db_index=False,
     )
     current_unit = models.ForeignKey(
-        Unit, verbose_name=_("đơn vị đang xử lý"), on_delete=models.PROTECT, related_name="current_dossiers"
+        Unit, verbose_name=_("đơn vị đang xử lý"), on_delete=models.PROTECT, related_name="current_dossiers",
+        db_index=False,
     )
     channel = models.CharField(_("hình thức nộp"), max_length=8, choices=Channel.choices)
     return_channel = models.CharField(_("hình thức nhận kết quả"), max_length=8, choices=ReturnChannel.choices, default=ReturnChannel.COUNTER)
@@ -365,7 +370,8 @@ class DossierStep(models.Model):
         CURRENT = "current", _("Đang xử lý")
         DONE = "done", _("Đã xong")
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    # indexed by the unique (dossier, order) constraint, which starts with it
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps", db_index=False)
     order = models.PositiveSmallIntegerField(_("thứ tự"))
     name = models.CharField(_("tên bước"), max_length=255)
     unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="dossier_steps")
