@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers.errors import DossierError
 from dossiers.models import Channel, Procedure, ReturnChannel, Unit
 from dossiers.services.lifecycle import applicant_validate
+from onecua.forms import add_service_errors as form_add_service_errors
 
 #: service error keys (``DossierError.errors``) -> form field names
 SERVICE_FIELD_MAP = {
@@ -39,16 +40,8 @@ MAX_DOCUMENTS = 60
 
 
 def add_service_errors(form: forms.Form, exc: DossierError) -> None:
-    """Put a service's field errors next to the form's fields; the rest above the form."""
-    placed = False
-    for key, messages in exc.errors.items():
-        name = SERVICE_FIELD_MAP.get(key)
-        if name in form.fields:
-            for message in messages:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+    """A lifecycle service's refusal on an intake or counter-slip form (applicant keys renamed)."""
+    form_add_service_errors(form, exc, field_map=SERVICE_FIELD_MAP)
 
 
 class ApplicantFields(forms.Form):

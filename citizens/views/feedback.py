@@ -20,7 +20,7 @@ from citizens.selectors import (
     feedback_answerer, feedback_get_for_user, feedback_is_overdue, feedback_list as feedback_list_query,
 )
 from citizens.services import feedback_answer
-from citizens.views.public import add_service_errors
+from onecua.forms import add_service_errors
 
 PAGE_SIZE = 50
 

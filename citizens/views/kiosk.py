@@ -19,9 +19,10 @@ from citizens.qr import CODE_PARAM
 from citizens.scoring import MAX_TOTAL, Band
 from citizens.services import MSG_ALREADY_EVALUATED, MSG_NOT_RETURNED, dossier_verify, evaluation_submit
 from citizens.views.public import (
-    MSG_NO_MATCH, PUBLIC_CONTEXT, add_service_errors, lookup_rate_exceeded, rate_limited_response,
+    MSG_NO_MATCH, PUBLIC_CONTEXT, lookup_rate_exceeded, rate_limited_response,
 )
 from dossiers.models import Dossier
+from onecua.forms import add_service_errors
 
 SESSION_KIOSK = "citizens_kiosk"
 SESSION_KIOSK_DONE = "citizens_kiosk_done"

@@ -5,18 +5,13 @@ then the satisfaction evaluation and feedback for that dossier.
   a dossier (``/tra-cuu-ho-so/ho-so/<code>/…``) answer only for a verified id and otherwise
   send the visitor back to the form, the same way for unknown and unverified codes.
 - Wrong code and wrong digits render the very same page (same message, same status).
-- Checks are rate-limited per client address (``settings.PUBLIC_LOOKUP_RATE_LIMIT`` per
-  ``PUBLIC_LOOKUP_RATE_WINDOW_SECONDS``) with Django's cache; beyond it: HTTP 429.
+- Checks are rate-limited per client address (``citizens.ratelimit``, shared with the kiosk);
+  beyond the limit: HTTP 429.
 - Public pages never show the staff menu (``nav`` is blanked in their context).
 """
 from __future__ import annotations
 
-import hashlib
-import time
-
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -26,11 +21,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from citizens import ratelimit
 from citizens.forms import EvaluationForm, FeedbackForm, LookupForm
 from citizens.models import Evaluation
 from citizens.qr import CODE_PARAM
 from citizens.selectors import SESSION_VERIFIED_MAX, dossier_by_code, dossier_public_view
 from citizens.services import dossier_verify, evaluation_submit, feedback_submit
+from onecua.forms import add_service_errors
 from onecua.security import client_ip
 
 SESSION_VERIFIED = "citizens_verified"
@@ -50,33 +47,14 @@ PUBLIC_CONTEXT = {"nav": None, "public_page": True}
 # --- rate limit ------------------------------------------------------------------------------
 
 
-def _now_seconds() -> float:
-    return time.time()
-
-
 def client_address(request) -> str:
     """The caller's address, as the login throttle sees it (``TRUSTED_PROXY_COUNT``)."""
     return client_ip(request) or "unknown"
 
 
 def lookup_rate_exceeded(request) -> bool:
-    """Count one lookup for the client's address; True once it is over the limit.
-
-    A fixed window per address in the shared cache (Redis in production): ``add`` creates the
-    counter, ``incr`` is atomic on Redis. The address is hashed so the cache holds no IP.
-    """
-    limit = settings.PUBLIC_LOOKUP_RATE_LIMIT
-    window = max(1, settings.PUBLIC_LOOKUP_RATE_WINDOW_SECONDS)
-    bucket = int(_now_seconds() // window)
-    who = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    key = f"onecua:citizens:lookup:{who}:{bucket}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > limit
+    """:func:`citizens.ratelimit.lookup_rate_exceeded` for this request's address."""
+    return ratelimit.lookup_rate_exceeded(client_address(request))
 
 
 def rate_limited_response(request, template: str, context: dict):
@@ -104,13 +82,6 @@ def _back_to_lookup(code: str) -> HttpResponseRedirect:
     from urllib.parse import urlencode
 
     return redirect(reverse("citizens:lookup") + "?" + urlencode({CODE_PARAM: code}))
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's field-keyed errors on the form's fields (others on the form)."""
-    for name, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from dossiers.services.calendar_overrides import (
     calendar_override_impact,
     calendar_override_save,
 )
+from onecua.forms import add_service_errors
 
 WEEKDAYS = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
 
@@ -138,9 +139,7 @@ def override_form(request):
                     ) % {"d": f"{day:%d/%m/%Y}", "n": impact.count})
                 return redirect(reverse("dossiers:calendar_year", args=[day.year]))
             except DossierError as exc:
-                for field, errs in exc.errors.items():
-                    for err in errs:
-                        form.add_error(field if field in form.fields else None, err)
+                add_service_errors(form, exc)
                 impact = None
     shifts = sorted(impact.shifts.items()) if impact else []
     return render(request, "dossiers/calendar_override.html", {"form": form, "impact": impact, "shifts": shifts})

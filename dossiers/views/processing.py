@@ -38,6 +38,7 @@ from dossiers.selectors import calendar_get, dossier_get_for_user, dossiers_visi
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
 from dossiers.workflow import OPEN_STATES, Action, DossierState, actions_available
+from onecua.forms import add_service_errors
 
 S = DossierState
 PAGE_SIZE = 30
@@ -437,14 +438,7 @@ def dossier_action(request, code: str, action: str):
         messages.error(request, exc.message)
         return _render_detail(request, _dossier_or_404(request.user, code), status=409)
     except DossierError as exc:
-        placed = False
-        for field_name, errs in exc.errors.items():
-            if field_name in form.fields:
-                for e in errs:
-                    form.add_error(field_name, e)
-                placed = True
-        if not placed:
-            form.add_error(None, exc.message)
+        add_service_errors(form, exc)
         return _render_detail(request, _dossier_or_404(request.user, code), bound=(action, form), status=400)
     messages.success(request, message)
     return redirect(detail_url)

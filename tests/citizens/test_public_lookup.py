@@ -13,10 +13,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from citizens import ratelimit
 from citizens.models import Evaluation, Feedback
 from citizens.selectors import mask_name
 from citizens.services import dossier_verify
-from citizens.views import public as public_views
 from tests.citizens.test_public_fixtures import (  # noqa: F401 (fixtures)
     APOLOGY_REASON, CCCD_LAST4, MASKED, PHONE_LAST4, SECRETS, at, org, procedures, register, returned, strip_csrf,
     verify, world,
@@ -153,7 +153,7 @@ def test_lookup_field_errors_are_vietnamese(client, returned):
 @pytest.fixture
 def clock(monkeypatch):
     now = {"t": 1_000_000_020.0}  # 20 s into a minute: a test never straddles a window edge
-    monkeypatch.setattr(public_views, "_now_seconds", lambda: now["t"])
+    monkeypatch.setattr(ratelimit, "_now_seconds", lambda: now["t"])
     return now
 
 
