@@ -5,6 +5,7 @@
 ``DossierError.errors``. Errors that concern no field (401, 403, 404, 405, 409 on a wrong
 state…) carry ``errors: {}`` or the service's own field map.
 """
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
@@ -181,7 +182,8 @@ class TokenObtainApi(ObtainAuthToken):
         summary="Lấy token API",
         description=(
             "Đổi tên đăng nhập và mật khẩu lấy token; gửi kèm tiêu đề Authorization: Token <token>. "
-            "Đăng nhập sai 5 lần liên tiếp từ một địa chỉ thì tên đăng nhập đó tạm khóa 15 phút (429)."
+            f"Đăng nhập sai {settings.LOGIN_FAILURE_LIMIT} lần liên tiếp từ một địa chỉ thì tên đăng nhập đó "
+            f"tạm khóa {settings.LOGIN_LOCKOUT_MINUTES} phút (429)."
         ),
         request=AuthTokenSerializer,
         responses={
