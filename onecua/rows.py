@@ -16,8 +16,8 @@ On other databases (SQLite in development) both fall back to the ORM, one save p
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -75,7 +75,7 @@ def rows_insert(
     column of one row from SQL instead of its attribute, ``(row, attname, "sql", params)``
     (the SQL may read the prelude); the value it produced is set on the row. Both exist for the
     D15 dossier code, issued in the same statement as the dossier row. Their SQL uses ``%s``
-    placeholders, like any Django raw SQL.
+    placeholders (and ``%%`` for a literal percent sign), like any Django raw SQL.
     """
     if not rows:
         return
@@ -151,6 +151,7 @@ def _statement(shape: tuple, expression_sql: str | None, expression_params: int,
         returning = pk_column + (f", {extra[1]}" if extra and extra[0] == f"r{n}" else "")
         ctes.append(f"r{n} AS (INSERT INTO {quote(model._meta.db_table)} ({column_list}) "
                     f"VALUES {', '.join(tuples)} RETURNING {returning})")
+        # the identity values are drawn in VALUES order, so sorted ids are the rows' ids in order
         selects.append(f"ARRAY(SELECT {pk_column} FROM r{n} ORDER BY {pk_column})")
     if extra:
         selects.append(f"(SELECT {extra[1]} FROM {extra[0]})")
