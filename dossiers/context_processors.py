@@ -18,7 +18,7 @@ def nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    counts = dossier_menu_counts(user=user)
+    counts = dossier_menu_counts(user=user, by_state=getattr(request, "menu_counts_by_state", None))
     path = request.path
 
     def item(label, url, count=None):

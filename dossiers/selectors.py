@@ -221,6 +221,8 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
         return list(qs.order_by().values_list("state").annotate(n=Count("*")))
 
     counts: dict[str, int] = {}
+    if unit_ids is not None and not unit_ids:  # no unit: sees nothing
+        return counts
     with transaction.atomic():
         _plain_planning()
         if unit_ids is None:
@@ -252,17 +254,21 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     return counts
 
 
-def dossier_menu_counts(*, user) -> dict[str, int]:
+def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict[str, int]:
     """Counts for the left menu: the dossiers the user may see (``dossiers_visible_to``) per
     state, and the open ones assigned to the user.
 
     The per-state counts of a scope of ``MENU_COUNTS_CACHE_FROM`` dossiers or more (the province
     leader at national scale) are shared by everyone with that scope through the cache and may
     be up to ``MENU_COUNTS_CACHE_SECONDS`` old; "Hồ sơ của tôi" is always counted fresh.
+    `by_state`: :func:`dossier_counts_by_state` of the user's units, when the caller (a list
+    page) has just counted it.
     """
     unit_ids = user_unit_ids(user)
-    if unit_ids is not None and not unit_ids:
-        by_state: dict[str, int] = {}
+    if by_state is not None:
+        pass
+    elif unit_ids is not None and not unit_ids:
+        by_state = {}
     else:
         key = _scope_key(unit_ids)
         by_state = cache.get(key)

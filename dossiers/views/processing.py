@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -34,7 +35,9 @@ from dossiers.errors import ConflictError, DossierError
 from dossiers.models import Dossier, DossierStep, Outcome, Unit
 from dossiers.pdf import render_form
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, role_group_name, user_roles
-from dossiers.selectors import calendar_get, dossier_get_for_user, dossiers_visible_to, user_unit_ids
+from dossiers.selectors import (
+    calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_visible_to, user_unit_ids,
+)
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
 from dossiers.workflow import OPEN_STATES, Action, DossierState, actions_available
@@ -54,7 +57,10 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 }
 
 #: list tab -> (title, states, ordering, date field the date range filters on)
-_URGENCY = (F("due_at").asc(nulls_last=True), "received_at", "id")
+# Due soonest first. ``due_date`` is the local date of ``due_at``, so leading with it changes
+# nothing in the order, but lets PostgreSQL walk the open dossiers' index ``monitoring_open_due``
+# in that order and stop after a page (a million open dossiers: 8.4 s → 0.2 s for a district).
+_URGENCY = (F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "received_at", "id")
 TABS: dict[str, tuple[str, tuple[str, ...], tuple, str]] = {
     "submitted": ("Hồ sơ chờ tiếp nhận", (S.SUBMITTED,), ("submitted_at", "id"), "submitted_at"),
     "processing": ("Hồ sơ đang xử lý", (S.RECEIVED, S.IN_PROCESSING), _URGENCY, "received_at"),
@@ -87,8 +93,20 @@ def _with_labels(rows) -> list[Dossier]:
     return rows
 
 
-def _page(request, qs):
-    paginator = Paginator(qs, PAGE_SIZE)
+class _CountedPaginator(Paginator):
+    """A paginator told how many rows there are instead of asking ``COUNT(*)``."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _page(request, qs, *, count: int | None = None):
+    paginator = Paginator(qs, PAGE_SIZE) if count is None else _CountedPaginator(qs, PAGE_SIZE, count=count)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _with_labels(page.object_list)
     query = request.GET.copy()
@@ -100,6 +118,9 @@ def _visible_units(user):
     ids = user_unit_ids(user)
     qs = Unit.objects.order_by("name")
     return qs if ids is None else qs.filter(id__in=ids)
+
+
+_FILTERS = ("procedure", "field", "unit", "channel", "date_from", "date_to")
 
 
 def _filtered(qs, form: DossierFilterForm, date_field: str):
@@ -146,7 +167,16 @@ def dossier_list(request, tab: str):
         qs = _sorted(_filtered(qs, form, date_field), form, ordering)
     else:
         qs = qs.order_by(*ordering)
-    page, query = _page(request, qs)
+    count = None
+    unit_ids = user_unit_ids(request.user)
+    if unit_ids is not None and not (form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)):
+        # A unit scope, unfiltered: the visibility rule counted as disjoint index scans
+        # (COUNT(*) over its OR and EXISTS read every row: 5 s at a million open dossiers); the
+        # left menu shows the same fresh counts. Without a scope COUNT(*) is a plain index count.
+        by_state = dossier_counts_by_state(unit_ids=unit_ids)
+        request.menu_counts_by_state = by_state
+        count = sum(by_state.get(state, 0) for state in states)
+    page, query = _page(request, qs, count=count)
     return render(request, "dossiers/list.html", {
         "title": _(title), "tab": tab, "form": form, "page_obj": page, "query": query,
         "show_filters": True,

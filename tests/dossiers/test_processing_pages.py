@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -221,6 +222,40 @@ class TestLists:
         assert "label-soon" in row_html(html, soon.code)
         assert "label-within" in row_html(html, far.code)
         assert f"{soon.due_date:%d/%m/%Y}" in row_html(html, soon.code)
+
+    def test_an_hours_deadline_on_the_same_day_comes_before_the_close_of_that_day(self, client, procs, org, people):
+        """The order is the deadline instant's: on one due date, 12:00 before 17:00."""
+        cal = calendar_get()
+        day = cal.previous_working_day(timezone.localdate())
+        by_day = register(procs["days5"], org, received_for_due(day, 5))  # due 17:00 on `day`
+        by_hours = register(procs["hours4"], org, datetime.combine(day, time(8, 0), tzinfo=LOCAL_TZ))
+        earlier = register(procs["days5"], org, received_for_due(cal.previous_working_day(day), 5))
+        assert by_hours.due_date == by_day.due_date == day and by_hours.due_at < by_day.due_at
+        html = client_for(client, people["officer"]).get(reverse("dossiers:list", args=["processing"])).content.decode()
+        assert rows_in(html) == [earlier.code, by_hours.code, by_day.code]
+
+    @pytest.mark.parametrize("params", [{}, {"page": "1"}, {"channel": "postal"}, {"unit": "construction"}])
+    def test_the_count_is_the_rows_the_user_may_see(self, client, procs, org, people, params):
+        """The header's "N hồ sơ" (and the pages) equal the visible rows of the tab, with and
+        without filters, for a user who sees a liên thông dossier only through its step."""
+        from dossiers.selectors import dossiers_visible_to
+
+        for i in range(3):
+            register(procs["days5"], org, at(2022, 3, 1, 8 + i), channel=("direct", "postal")[i % 2])
+        register(procs["lien_thong"], org, at(2022, 3, 2), channel="postal")
+        register(procs["building5"], org, at(2022, 3, 3))
+        if "unit" in params:
+            params = {"unit": org["construction"].pk}
+        for who in ("builder", "officer", "province_leader", "clerk"):
+            user = people[who]
+            r = client_for(client, user).get(reverse("dossiers:list", args=["processing"]), params)
+            shown = r.context["page_obj"].paginator.count
+            expected = dossiers_visible_to(user).filter(state__in=("received", "in_processing"))
+            if "channel" in params:
+                expected = expected.filter(channel=params["channel"])
+            if "unit" in params and who in ("builder", "province_leader"):  # a unit they may choose
+                expected = expected.filter(Q(current_unit=org["construction"]) | Q(resolving_unit=org["construction"]))
+            assert shown == expected.count() == len(rows_in(r.content.decode())), who
 
     def test_supplement_tab_shows_paused_dossiers_grey(self, client, procs, org, people):
         d = register(procs["days5"], org, at(2022, 1, 28))
