@@ -341,6 +341,8 @@ class Dossier(models.Model):
             models.Index(fields=["resolving_unit", "state"], name="dossier_resolving_state"),
             models.Index(fields=["current_unit", "state"], name="dossier_current_state"),
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
+            # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
+            models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
         ]
         constraints = [
             models.CheckConstraint(
