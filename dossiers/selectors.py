@@ -265,11 +265,9 @@ def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict
     page) has just counted it.
     """
     unit_ids = user_unit_ids(user)
-    if by_state is not None:
-        pass
-    elif unit_ids is not None and not unit_ids:
+    if by_state is None and unit_ids is not None and not unit_ids:
         by_state = {}
-    else:
+    elif by_state is None:
         key = _scope_key(unit_ids)
         by_state = cache.get(key)
         if by_state is None:

@@ -18,12 +18,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -56,11 +56,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     ON_THE_SPOT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
 }
 
-#: list tab -> (title, states, ordering, date field the date range filters on)
 # Due soonest first. ``due_date`` is the local date of ``due_at``, so leading with it changes
 # nothing in the order, but lets PostgreSQL walk the open dossiers' index ``monitoring_open_due``
 # in that order and stop after a page (a million open dossiers: 8.4 s → 0.2 s for a district).
 _URGENCY = (F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "received_at", "id")
+#: list tab -> (title, states, ordering, date field the date range filters on)
 TABS: dict[str, tuple[str, tuple[str, ...], tuple, str]] = {
     "submitted": ("Hồ sơ chờ tiếp nhận", (S.SUBMITTED,), ("submitted_at", "id"), "submitted_at"),
     "processing": ("Hồ sơ đang xử lý", (S.RECEIVED, S.IN_PROCESSING), _URGENCY, "received_at"),
