@@ -109,6 +109,12 @@ def _sequence_upsert_sql() -> str:
     )
 
 
+def _dossier_code_prefix(unit: Unit, received_at: datetime) -> tuple[date, str]:
+    """The (unit, day) a code is numbered in, and the code's text before its number."""
+    day = timezone.localtime(received_at).date()
+    return day, f"{unit.code}-{day:%y%m%d}-"
+
+
 def dossier_code_next(*, unit: Unit, received_at: datetime) -> str:
     """Issue the next code `<unit code>-<YYMMDD>-<NNNN>` for the unit and the local day of R.
 
@@ -117,20 +123,20 @@ def dossier_code_next(*, unit: Unit, received_at: datetime) -> str:
     its number back. On PostgreSQL the intake takes it inside the one statement that writes the
     dossier and its rows (see :func:`_dossier_code_sql`).
     """
-    day = timezone.localtime(received_at).date()
+    day, prefix = _dossier_code_prefix(unit, received_at)
     with connection.cursor() as cursor:
         cursor.execute(_sequence_upsert_sql(), [unit.pk, day])
         number = cursor.fetchone()[0]
-    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
+    return f"{prefix}{number:04d}"
 
 
 def _dossier_code_sql(*, unit: Unit, received_at: datetime) -> tuple[tuple[str, list], tuple[str, list]]:
     """:func:`dossier_code_next` as SQL for the intake's one statement (PostgreSQL): a leading
     CTE ``n`` that takes the number, and the expression that makes it the code."""
-    day = timezone.localtime(received_at).date()
+    day, prefix = _dossier_code_prefix(unit, received_at)
     prelude = (f"n AS ({_sequence_upsert_sql()})", [unit.pk, day])
-    expression = ("SELECT %s || lpad(n.last::text, GREATEST(4, length(n.last::text)), '0') FROM n",
-                  [f"{unit.code}-{day:%y%m%d}-"])
+    # the number as Python's {:04d}: at least four digits
+    expression = ("SELECT %s || lpad(n.last::text, GREATEST(4, length(n.last::text)), '0') FROM n", [prefix])
     return prelude, expression
 
 

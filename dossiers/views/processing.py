@@ -114,8 +114,7 @@ def _page(request, qs, *, count: int | None = None):
     return page, query.urlencode()
 
 
-def _visible_units(user):
-    ids = user_unit_ids(user)
+def _visible_units(ids: set[int] | None):
     qs = Unit.objects.order_by("name")
     return qs if ids is None else qs.filter(id__in=ids)
 
@@ -161,14 +160,14 @@ def dossier_list(request, tab: str):
     if tab not in TABS:
         raise Http404(_("Không có danh sách này."))
     title, states, ordering, date_field = TABS[tab]
-    form = DossierFilterForm(request.GET or None, units=_visible_units(request.user))
+    unit_ids = user_unit_ids(request.user)
+    form = DossierFilterForm(request.GET or None, units=_visible_units(unit_ids))
     qs = dossiers_visible_to(request.user).filter(state__in=states).select_related(*_LIST_RELATED)
     if form.is_bound:
         qs = _sorted(_filtered(qs, form, date_field), form, ordering)
     else:
         qs = qs.order_by(*ordering)
     count = None
-    unit_ids = user_unit_ids(request.user)
     if unit_ids is not None and not (form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)):
         # A unit scope, unfiltered: the visibility rule counted as disjoint index scans
         # (COUNT(*) over its OR and EXISTS read every row: 5 s at a million open dossiers); the
