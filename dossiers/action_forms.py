@@ -118,16 +118,40 @@ class OnTheSpotForm(ActionForm):
     pass
 
 
+class SendBackForm(ActionForm):
+    reason = _reason(_("Lý do trả lại bước trước"))
+
+
+class StopForm(ActionForm):
+    reason = _reason(_("Lý do dừng giải quyết (ghi trên Thông báo dừng giải quyết hồ sơ, Mẫu 05)"))
+
+
+class SkipStepForm(ActionForm):
+    """The lead unit's leader marks a step that is not done yet as not needed."""
+
+    step = forms.TypedChoiceField(label=_("Bước không cần thực hiện"), coerce=int, choices=())
+    reason = _reason(_("Lý do"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dossier is not None:
+            steps = self.dossier.steps.filter(kind="processing", state__in=("waiting", "current")).select_related("unit")
+            self.fields["step"].choices = [(s.order, f"{s.order}. {s.name} – {s.unit.name}") for s in steps.order_by("order")]
+
+
 #: page action name -> its form
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "accept": AcceptForm,
     "reject": RejectForm,
     "assign": AssignForm,
     "transfer": TransferForm,
+    "send-back": SendBackForm,
+    "skip-step": SkipStepForm,
     "request-supplement": RequestSupplementForm,
     "resume": ResumeForm,
     "approve": ApproveForm,
     "refuse": RefuseForm,
+    "stop": StopForm,
     "apologize": ApologizeForm,
     "return-result": ReturnResultForm,
     "withdraw": WithdrawForm,

@@ -240,6 +240,7 @@ class Outcome(models.TextChoices):
     APPROVED = "approved", _("Có kết quả")
     REFUSED = "refused", _("Từ chối")
     WITHDRAWN = "withdrawn", _("Rút hồ sơ")
+    STOPPED = "stopped", _("Dừng giải quyết")
 
 
 class Classification(models.TextChoices):
@@ -323,6 +324,9 @@ class Dossier(models.Model):
     classification = models.CharField(_("đánh giá"), max_length=8, choices=Classification.choices, blank=True)
     outcome_note = models.CharField(_("lý do / ghi chú kết quả"), max_length=1000, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    #: D18: when the counter must have handed the dossier over, and when it did
+    handover_due_at = models.DateTimeField(_("hạn chuyển hồ sơ"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("thời điểm chuyển hồ sơ"), null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -363,6 +367,14 @@ class Dossier(models.Model):
     def is_paused(self) -> bool:
         return self.paused_at is not None
 
+    @property
+    def handover_late(self) -> bool:
+        """D18 "chậm chuyển": handed over after its deadline, or still at the counter past it."""
+        from dossiers.core import handover_late
+        from django.utils import timezone
+
+        return handover_late(self, timezone.now())
+
 
 class DossierStep(models.Model):
     """One step of a dossier at one agency (liên thông), planned from the procedure's template."""
@@ -371,6 +383,14 @@ class DossierStep(models.Model):
         WAITING = "waiting", _("Chờ")
         CURRENT = "current", _("Đang xử lý")
         DONE = "done", _("Đã xong")
+        SKIPPED = "skipped", _("Không cần thực hiện")
+
+    class Kind(models.TextChoices):
+        """Counter steps (reception, return) are done by the receiving counter (dossiers.core)."""
+
+        RECEPTION = "reception", _("Tiếp nhận")
+        PROCESSING = "processing", _("Xử lý")
+        RETURN = "return", _("Trả kết quả")
 
     # indexed by the unique (dossier, order) constraint, which starts with it
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps", db_index=False)
@@ -380,6 +400,7 @@ class DossierStep(models.Model):
     allotted_time = models.PositiveIntegerField(_("thời gian được giao"))
     due_date = models.DateField(_("hạn xử lý"), null=True, blank=True)
     due_at = models.DateTimeField(_("thời hạn"), null=True, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PROCESSING)
     state = models.CharField(max_length=8, choices=State.choices, default=State.WAITING)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -408,6 +429,8 @@ class DossierPause(models.Model):
     reason = models.TextField(_("lý do"))
     documents = models.TextField(_("giấy tờ cần bổ sung"), blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: the unit that asked (D17: it, or the counter, receives the supplement)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -77,7 +77,7 @@ def procedure_template(procedure: Procedure) -> list[ProcedureStep]:
     try:
         return snap["templates"][procedure.pk]
     except KeyError:
-        template = list(ProcedureStep.objects.filter(procedure_id=procedure.pk).order_by("order"))
+        template = list(ProcedureStep.objects.filter(procedure_id=procedure.pk).select_related("unit").order_by("order"))
         snap["templates"][procedure.pk] = template
         return template
 

@@ -5,7 +5,6 @@ permissions listed here, so a role's rights are reviewed in one place.
 """
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.workflow import Action as _A
 
 COUNTER_CLERK = "counter_clerk"
 OFFICER = "officer"
@@ -101,31 +100,14 @@ def roles_sync() -> None:
         group.permissions.set(objs)
 
 
-# --- who may do what: one table for the API and the pages ------------------------------------
+# --- who may take a dossier in ----------------------------------------------------------------
 
 #: the intake pseudo-action (not a workflow transition)
 INTAKE = "intake"
 
-#: action -> roles that may perform it. Administrators (and superusers, who hold every role)
-#: may do everything. A role missing here answers 403.
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    INTAKE: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    _A.ACCEPT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    _A.REJECT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    # The leader of an agency hands work to an officer (phân công); officers re-assign inside
-    # their unit.
-    _A.ASSIGN: frozenset({OFFICER, LEADER, ADMINISTRATOR}),
-    _A.TRANSFER: frozenset({OFFICER, ADMINISTRATOR}),
-    _A.REQUEST_SUPPLEMENT: frozenset({OFFICER, ADMINISTRATOR}),
-    # The applicant usually brings the supplement to the counter (NĐ 61/2018): clerks too.
-    _A.RESUME: frozenset({OFFICER, COUNTER_CLERK, ADMINISTRATOR}),
-    _A.APPROVE: frozenset({LEADER, ADMINISTRATOR}),
-    _A.REFUSE: frozenset({LEADER, ADMINISTRATOR}),
-    _A.APOLOGIZE: frozenset({LEADER, ADMINISTRATOR}),
-    _A.RETURN_RESULT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-    _A.WITHDRAW: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-}
+#: who may take a dossier in (at a receiving unit of theirs). Who may act on a dossier once it
+#: is in is ``dossiers.core.WHO_MAY`` (domain.md D17): by the unit the dossier is at, not by role.
+INTAKE_ROLES = frozenset({COUNTER_CLERK, ADMINISTRATOR})
 
 #: roles an assignee must hold (the person who will do the processing step)
 ASSIGNEE_ROLES = frozenset({OFFICER, LEADER})
-

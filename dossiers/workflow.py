@@ -1,7 +1,8 @@
 """The dossier workflow as one table (domain.md §3, NĐ 61/2018 as amended by NĐ 107/2021).
 
-States and the transitions allowed between them. Pure: no project imports. Every transition
-goes through ``dossiers.services.dossier_transition``, which checks this table.
+States and the transitions allowed between them, and the states each action starts from. Pure:
+no project imports. Who may take an action, and what it needs beyond the state, is
+``dossiers.core``; every transition goes through ``dossiers.services.lifecycle.dossier_transition``.
 """
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ class DossierState(models.TextChoices):
     RETURNED = "returned", _("Đã trả kết quả")
     REFUSED = "refused", _("Từ chối giải quyết")             # refused in writing after processing (D9)
     WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")               # applicant withdrew (D9)
+    STOPPED = "stopped", _("Dừng giải quyết")                # the lead unit stopped it (D16, Mẫu 05)
     REJECTED = "rejected", _("Không tiếp nhận")              # online submission not accepted (D10)
 
 
@@ -24,16 +26,17 @@ S = DossierState
 #: from-state -> states it may move to
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.RECEIVED, S.REJECTED}),
-    # A received dossier goes to processing; "4 tại chỗ" is received and approved in one sitting.
-    S.RECEIVED: frozenset({S.IN_PROCESSING, S.AWAITING_SUPPLEMENT, S.APPROVED, S.REFUSED, S.WITHDRAWN}),
-    # Step hand-offs (transfer) stay in IN_PROCESSING: they are events, not state changes.
-    S.IN_PROCESSING: frozenset({S.IN_PROCESSING, S.AWAITING_SUPPLEMENT, S.APPROVED, S.REFUSED, S.WITHDRAWN}),
-    # The applicant completes the supplement (resume) or gives up (withdraw); the agency may
-    # also refuse a dossier whose supplement never came.
-    S.AWAITING_SUPPLEMENT: frozenset({S.IN_PROCESSING, S.REFUSED, S.WITHDRAWN}),
+    # At the counter: handed over to processing; "4 tại chỗ" is approved in the same sitting.
+    S.RECEIVED: frozenset({S.IN_PROCESSING, S.APPROVED, S.REFUSED, S.WITHDRAWN}),
+    # Step hand-offs (transfer, send-back) stay in IN_PROCESSING: events, not state changes.
+    S.IN_PROCESSING: frozenset({S.IN_PROCESSING, S.AWAITING_SUPPLEMENT, S.APPROVED, S.REFUSED, S.STOPPED, S.WITHDRAWN}),
+    # The applicant completes the supplement (resume) or gives up (withdraw); the lead unit may
+    # refuse, or stop a dossier whose supplement never came (D16).
+    S.AWAITING_SUPPLEMENT: frozenset({S.IN_PROCESSING, S.REFUSED, S.STOPPED, S.WITHDRAWN}),
     S.APPROVED: frozenset({S.RETURNED}),
-    # The refusal letter is handed back like a result.
+    # The refusal letter and the notice of stopping are handed back like a result.
     S.REFUSED: frozenset({S.RETURNED}),
+    S.STOPPED: frozenset({S.RETURNED}),
     S.RETURNED: frozenset(),
     S.WITHDRAWN: frozenset(),
     S.REJECTED: frozenset(),
@@ -42,7 +45,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 #: states in which the legal clock runs or is paused: the dossier is "in progress"
 OPEN_STATES = frozenset({S.RECEIVED, S.IN_PROCESSING, S.AWAITING_SUPPLEMENT})
 #: states reached by resolution (D9): counted as resolved, classified early / on time / late
-RESOLVED_STATES = frozenset({S.APPROVED, S.RETURNED, S.REFUSED, S.WITHDRAWN})
+RESOLVED_STATES = frozenset({S.APPROVED, S.RETURNED, S.REFUSED, S.STOPPED, S.WITHDRAWN})
 #: states that end the dossier with nothing left to do
 FINAL_STATES = frozenset(s for s, targets in ALLOWED_TRANSITIONS.items() if not targets)
 
@@ -65,10 +68,13 @@ class Action(models.TextChoices):
     REJECT = "reject", _("Không tiếp nhận")
     ASSIGN = "assign", _("Phân công xử lý")
     TRANSFER = "transfer", _("Hoàn thành bước và chuyển tiếp")
+    SEND_BACK = "send-back", _("Trả lại bước trước")
+    SKIP_STEP = "skip-step", _("Bước không cần thực hiện")
     REQUEST_SUPPLEMENT = "request-supplement", _("Yêu cầu bổ sung")
     RESUME = "resume", _("Nhận hồ sơ bổ sung")
     APPROVE = "approve", _("Phê duyệt kết quả")
     REFUSE = "refuse", _("Từ chối giải quyết")
+    STOP = "stop", _("Dừng giải quyết hồ sơ")
     APOLOGIZE = "apologize", _("Xin lỗi, hẹn lại ngày trả")
     RETURN_RESULT = "return-result", _("Trả kết quả")
     WITHDRAW = "withdraw", _("Rút hồ sơ")
@@ -79,15 +85,20 @@ class Action(models.TextChoices):
 ACTION_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     Action.ACCEPT: (frozenset({S.SUBMITTED}), S.RECEIVED),
     Action.REJECT: (frozenset({S.SUBMITTED}), S.REJECTED),
-    Action.ASSIGN: (frozenset({S.RECEIVED, S.IN_PROCESSING}), S.IN_PROCESSING),
+    Action.ASSIGN: (frozenset({S.IN_PROCESSING}), None),
+    # from the counter: the hand-over (D18); at a step: completed, on to the next one
     Action.TRANSFER: (frozenset({S.RECEIVED, S.IN_PROCESSING}), S.IN_PROCESSING),
-    Action.REQUEST_SUPPLEMENT: (frozenset({S.RECEIVED, S.IN_PROCESSING}), S.AWAITING_SUPPLEMENT),
+    Action.SEND_BACK: (frozenset({S.IN_PROCESSING}), None),
+    Action.SKIP_STEP: (frozenset({S.RECEIVED, S.IN_PROCESSING}), None),
+    Action.REQUEST_SUPPLEMENT: (frozenset({S.IN_PROCESSING}), S.AWAITING_SUPPLEMENT),
     Action.RESUME: (frozenset({S.AWAITING_SUPPLEMENT}), S.IN_PROCESSING),
+    # at the lead unit's final step; from the counter only "4 tại chỗ" (dossiers.core)
     Action.APPROVE: (frozenset({S.RECEIVED, S.IN_PROCESSING}), S.APPROVED),
     Action.REFUSE: (frozenset({S.RECEIVED, S.IN_PROCESSING, S.AWAITING_SUPPLEMENT}), S.REFUSED),
+    Action.STOP: (frozenset({S.IN_PROCESSING, S.AWAITING_SUPPLEMENT}), S.STOPPED),
     # The apology (Mẫu 04) is a letter, not a state: the dossier stays where it is.
     Action.APOLOGIZE: (OPEN_STATES, None),
-    Action.RETURN_RESULT: (frozenset({S.APPROVED, S.REFUSED}), S.RETURNED),
+    Action.RETURN_RESULT: (frozenset({S.APPROVED, S.REFUSED, S.STOPPED}), S.RETURNED),
     Action.WITHDRAW: (OPEN_STATES, S.WITHDRAWN),
 }
 

@@ -6,9 +6,10 @@ principle 15). Views parse, check who may act, and call ``dossiers.services.life
 
 Answers: 201 with the receipt (intake, Mẫu 01 content; steps and history are at ``Location``),
 200 with the dossier detail (detail and every action); 400 bad fields (field-level messages); 401 no or bad
-credentials; 403 a role without the right (:data:`ACTION_ROLES`); 404 a dossier the caller
-may not see (outside their units) or an unknown action; 409 a wrong state or a concurrent
-change (``version``). Every error is ``{"detail": "…", "errors": {"field": ["…"]}}``
+credentials; 403 an action the caller may not take on a dossier they can see, with the reason naming who
+may (``dossiers.core.WHO_MAY``, domain.md D17; for intake the role); 404 a dossier the caller
+may not see (outside their units) or an unknown action; 409 an action the caller may take, but
+not in the dossier's present state or step, or a concurrent change (``version``). Every error is ``{"detail": "…", "errors": {"field": ["…"]}}``
 (``onecua.api.exception_handler``).
 
 Intake: the receiving unit must be one of the caller's units (their own unit; a leader's
@@ -43,14 +44,12 @@ from dossiers.api.serializers import (
     ProcedureRefSerializer,
     UnitRefSerializer,
 )
-from dossiers.errors import ConflictError
 from dossiers.models import (
     Channel,
     Dossier,
     DossierEvent,
     DossierPause,
     DossierStep,
-    Procedure,
     ReturnChannel,
     Unit,
 )
@@ -58,10 +57,10 @@ from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
 from dossiers.services import lifecycle
-from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed, actions_available
+from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.api import AutoSchema, ErrorSerializer
 
-from dossiers.roles import ACTION_ROLES, ASSIGNEE_ROLES, INTAKE  # noqa: E402 (one table for API and pages)
+from dossiers.roles import INTAKE_ROLES  # noqa: E402
 
 MSG_NOT_STAFF = "Tài khoản này không phải cán bộ của hệ thống một cửa."
 MSG_ROLE = "Vai trò của bạn không được thực hiện thao tác “{action}”."
@@ -88,33 +87,9 @@ def roles_of(request) -> set[str]:
     return roles
 
 
-def roles_may(roles: set[str], action: str) -> bool:
-    return bool(roles & ACTION_ROLES[action])
-
-
-def user_may(user, action: str) -> bool:
-    """Whether the user's roles allow the action (``INTAKE`` or a ``workflow.Action``)."""
-    return roles_may(user_roles(user), action)
-
-
-def actions_for(roles: set[str], dossier: Dossier) -> list[str]:
-    """Actions the dossier's state allows now and the roles permit, less those the service
-    would refuse anyway: a second apology (D8) and a transfer from the last step."""
-    names = [a for a in actions_available(dossier.state) if roles_may(roles, a)]
-    if Action.APOLOGIZE in names and dossier.apologized_at is not None:
-        names.remove(Action.APOLOGIZE)
-    if Action.TRANSFER in names and not _has_next_step(dossier):
-        names.remove(Action.TRANSFER)
-    return names
-
-
-def _has_next_step(dossier: Dossier) -> bool:
-    """Whether a transfer has a step to hand over to (reads prefetched steps when present)."""
-    steps = sorted(dossier.steps.all(), key=lambda s: s.order)
-    waiting = [s for s in steps if s.state == DossierStep.State.WAITING]
-    if not any(s.state == DossierStep.State.CURRENT for s in steps):
-        waiting = waiting[1:]  # a transfer first starts the first waiting step, then finishes it
-    return bool(waiting)
+def actions_for(request, dossier: Dossier) -> list[str]:
+    """The actions the caller may take on the dossier now (``dossiers.core``, D17)."""
+    return lifecycle.dossier_actions_for(dossier=dossier, user=request.user)
 
 
 # --- common parts ----------------------------------------------------------------------------
@@ -159,10 +134,9 @@ class DossierApiView(APIView):
         super().perform_authentication(request)
         reference.user_prime(request.user)  # roles and unit from the snapshot, not two queries
 
-    def check_role(self, request, action: str) -> None:
-        if not roles_may(roles_of(request), action):
-            label = "Tiếp nhận hồ sơ" if action == INTAKE else Action(action).label
-            raise PermissionDenied(MSG_ROLE.format(action=label))
+    def check_intake_role(self, request) -> None:
+        if not roles_of(request) & INTAKE_ROLES:
+            raise PermissionDenied(MSG_ROLE.format(action="Tiếp nhận hồ sơ"))
 
 
 def dossier_for(request, code: str) -> Dossier:
@@ -182,9 +156,8 @@ def detail_data(request, dossier: Dossier) -> dict:
         Prefetch("pauses", DossierPause.objects.order_by("requested_at", "id")),
         Prefetch("events", DossierEvent.objects.select_related("unit", "to_unit").order_by("at", "id")),
     )
-    roles = roles_of(request)
     context = {
-        "request": request, "actions_for": lambda d: actions_for(roles, d),
+        "request": request, "actions_for": lambda d: actions_for(request, d),
         "pii_full": pii_visible_to(request.user, dossier),  # a parent unit's leader sees them masked
     }
     return DossierDetailOutputSerializer(dossier, context=context).data
@@ -386,7 +359,7 @@ class DossierCreateApi(DossierApiView):
         responses={201: OutputSerializer, **_errors(400, 401, 403)},
     )
     def post(self, request):
-        self.check_role(request, INTAKE)
+        self.check_intake_role(request)
         # Named explicitly: DossierCollectionApi also inherits DossierListApi's OutputSerializer.
         serializer = DossierCreateApi.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -410,9 +383,8 @@ class DossierCreateApi(DossierApiView):
             copies=data["copies"],
             submit_only=data["submit_only"],
         )
-        roles = roles_of(request)
         data = DossierCreateApi.OutputSerializer(
-            dossier, context={"request": request, "actions_for": lambda d: actions_for(roles, d)}
+            dossier, context={"request": request, "actions_for": lambda d: actions_for(request, d)}
         ).data
         location = reverse("api-dossier-detail", kwargs={"code": dossier.code})
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -466,10 +438,11 @@ def _note_field() -> serializers.CharField:
 
 
 class DossierActionApi(DossierApiView):
-    """Base of the action endpoints: role (403) → dossier (404) → state (409) → fields (400)
-    → service (which re-checks state and version under a row lock: 409).
+    """Base of the action endpoints: dossier (404 when the caller cannot see it) → who may and
+    when (``dossiers.core.check``: 403 with the reason, then 409) → fields (400) → service
+    (which re-checks everything under a row lock: 409 on a concurrent change).
 
-    The state is checked before the fields so that an impossible action says so first.
+    Who and when are checked before the fields so that an impossible action says so first.
     """
 
     action: str = ""
@@ -480,14 +453,8 @@ class DossierActionApi(DossierApiView):
         raise NotImplementedError
 
     def post(self, request, code: str):
-        self.check_role(request, self.action)
         dossier = dossier_for(request, code)
-        if not action_allowed(self.action, dossier.state):
-            label = DossierState(dossier.state).label
-            raise ConflictError(
-                lifecycle.MSG_WRONG_STATE.format(code=dossier.code, state=label, action=Action(self.action).label),
-                errors={"state": [label]},
-            )
+        lifecycle.dossier_check(dossier=dossier, action=self.action, user=request.user)
         serializer = self.InputSerializer(data=request.data, context={"request": request, "dossier": dossier})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -554,12 +521,7 @@ class DossierAssignApi(DossierActionApi):
             )
             if user is None:
                 raise serializers.ValidationError(MSG_OFFICER_UNKNOWN.format(value=username))
-            profile = staff_profile(user)
-            if profile is None or profile.unit_id not in _assignable_unit_ids(self.context["dossier"]):
-                raise serializers.ValidationError(MSG_OFFICER_UNIT.format(value=username))
-            if not (user_roles(user) & ASSIGNEE_ROLES):
-                raise serializers.ValidationError(MSG_OFFICER_ROLE.format(value=username))
-            return user
+            return user  # unit and role: dossiers.core (a field error on "officer")
 
     def perform(self, *, dossier, actor, data, expected_version):
         lifecycle.dossier_assign(
@@ -567,15 +529,11 @@ class DossierAssignApi(DossierActionApi):
         )
 
 
-def _assignable_unit_ids(dossier: Dossier) -> set[int]:
-    """The unit the dossier is at for processing: that of the step to be worked on (the
-    current step, or the first waiting one for a dossier just received), else its current unit."""
-    steps = list(dossier.steps.exclude(state=DossierStep.State.DONE).order_by("order"))
-    step = next((s for s in steps if s.state == DossierStep.State.CURRENT), steps[0] if steps else None)
-    return {step.unit_id if step is not None else dossier.current_unit_id}
-
-
-@action_api("Hoàn thành bước và chuyển tiếp", "Kết thúc bước hiện tại và chuyển hồ sơ sang đơn vị của bước kế tiếp (Mẫu 05).")
+@action_api(
+    "Chuyển hồ sơ / hoàn thành bước",
+    "Bộ phận một cửa chuyển hồ sơ cho đơn vị xử lý đầu tiên (D18); đơn vị đang giữ bước hoàn thành bước và "
+    "chuyển hồ sơ sang đơn vị của bước kế tiếp (Mẫu 06).",
+)
 class DossierTransferApi(DossierActionApi):
     action = Action.TRANSFER
 
@@ -584,6 +542,34 @@ class DossierTransferApi(DossierActionApi):
 
     def perform(self, *, dossier, actor, data, expected_version):
         lifecycle.dossier_transfer(dossier=dossier, actor=actor, note=data["note"], expected_version=expected_version)
+
+
+@action_api("Trả lại bước trước", "Đơn vị đang giữ bước trả hồ sơ về đơn vị của bước trước, ghi rõ lý do.")
+class DossierSendBackApi(DossierActionApi):
+    action = Action.SEND_BACK
+
+    class InputSerializer(ActionInputSerializer):
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_send_back(dossier=dossier, actor=actor, reason=data["reason"], expected_version=expected_version)
+
+
+@action_api(
+    "Bước không cần thực hiện",
+    "Lãnh đạo cơ quan chủ trì đánh dấu một bước chưa xong là không cần thực hiện (ghi lý do); bước hiển thị là bỏ qua.",
+)
+class DossierSkipStepApi(DossierActionApi):
+    action = Action.SKIP_STEP
+
+    class InputSerializer(ActionInputSerializer):
+        step = serializers.IntegerField(min_value=1, max_value=999, help_text="Thứ tự của bước (steps[].order).")
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_skip_step(
+            dossier=dossier, actor=actor, step=data["step"], reason=data["reason"], expected_version=expected_version
+        )
 
 
 @action_api("Yêu cầu bổ sung hồ sơ", "Trả hồ sơ cho người nộp để bổ sung (Mẫu 02): tạm dừng tính hạn (D7).")
@@ -638,6 +624,21 @@ class DossierRefuseApi(DossierActionApi):
 
 
 @action_api(
+    "Dừng giải quyết hồ sơ",
+    "Cơ quan chủ trì dừng giải quyết (Mẫu 05, D16) khi hồ sơ ở bước cuối của mình hoặc đang chờ bổ sung: "
+    "hồ sơ đã giải quyết, thống kê riêng; thông báo được trả như văn bản từ chối.",
+)
+class DossierStopApi(DossierActionApi):
+    action = Action.STOP
+
+    class InputSerializer(ActionInputSerializer):
+        reason = _reason_field()
+
+    def perform(self, *, dossier, actor, data, expected_version):
+        lifecycle.dossier_stop(dossier=dossier, actor=actor, reason=data["reason"], expected_version=expected_version)
+
+
+@action_api(
     "Xin lỗi và hẹn lại ngày trả",
     "Phiếu xin lỗi (Mẫu 04) với ngày hẹn mới, tối đa một lần; không đổi ngày hẹn trả dùng để đánh giá (D8).",
 )
@@ -645,7 +646,7 @@ class DossierApologizeApi(DossierActionApi):
     action = Action.APOLOGIZE
 
     class InputSerializer(ActionInputSerializer):
-        new_date = serializers.DateField(help_text="Ngày hẹn trả mới (YYYY-MM-DD), sau ngày hẹn trả hiện tại.")
+        new_date = serializers.DateField(help_text="Ngày hẹn trả mới (YYYY-MM-DD): một ngày làm việc sau ngày hẹn trả hiện tại.")
         reason = _reason_field()
 
     def perform(self, *, dossier, actor, data, expected_version):
@@ -688,9 +689,9 @@ class DossierWithdrawApi(DossierActionApi):
 ACTION_APIS: dict[str, type[DossierActionApi]] = {
     cls.action: cls
     for cls in (
-        DossierAcceptApi, DossierRejectApi, DossierAssignApi, DossierTransferApi, DossierRequestSupplementApi,
-        DossierResumeApi, DossierApproveApi, DossierRefuseApi, DossierApologizeApi, DossierReturnResultApi,
-        DossierWithdrawApi,
+        DossierAcceptApi, DossierRejectApi, DossierAssignApi, DossierTransferApi, DossierSendBackApi,
+        DossierSkipStepApi, DossierRequestSupplementApi, DossierResumeApi, DossierApproveApi, DossierRefuseApi,
+        DossierStopApi, DossierApologizeApi, DossierReturnResultApi, DossierWithdrawApi,
     )
 }
 

@@ -73,34 +73,15 @@ from dossiers.models import (
 )
 from dossiers.selectors import calendar_get
 from dossiers.services import lifecycle
-from dossiers.workflow import ACTION_TRANSITIONS, Action, DossierState, action_allowed
+from dossiers import core
+from dossiers.workflow import Action, DossierState
 
 S = DossierState
 LOCAL_TZ = wcal.LOCAL_TZ
 
-class _K:
-    """Plain-string copies of the workflow enums (enum member lookups are slow in bulk loops)."""
-
-    RECEIVED = S.RECEIVED.value
-    ASSIGN = Action.ASSIGN.value
-    TRANSFER = Action.TRANSFER.value
-    REQUEST_SUPPLEMENT = Action.REQUEST_SUPPLEMENT.value
-    RESUME = Action.RESUME.value
-    APPROVE = Action.APPROVE.value
-    REFUSE = Action.REFUSE.value
-    WITHDRAW = Action.WITHDRAW.value
-    RETURN_RESULT = Action.RETURN_RESULT.value
-    APPROVED = Outcome.APPROVED.value
-    REFUSED = Outcome.REFUSED.value
-    WITHDRAWN = Outcome.WITHDRAWN.value
-    COUNTER = ReturnChannel.COUNTER.value
-
-
 _CHANNELS = frozenset(c.value for c in Channel)
 _OUTCOMES = frozenset(o.value for o in Outcome)
 #: the workflow tables as plain strings: action -> target state (None: unchanged); allowed pairs
-_TARGETS = {a.value: (t.value if t is not None else None) for a, (_src, t) in ACTION_TRANSITIONS.items()}
-_ALLOWED = frozenset((a.value, st.value) for a in Action for st in DossierState if action_allowed(a, st))
 
 COLUMNS = (
     "code", "procedure_code", "receiving_unit_code", "resolving_unit_code", "channel", "received_at",
@@ -113,6 +94,9 @@ IMPORT_NOTE = "dữ liệu chuyển từ hệ thống cũ"
 SUPPLEMENT_REASON = f"Yêu cầu bổ sung, hoàn thiện hồ sơ ({IMPORT_NOTE})"
 REFUSE_REASON = f"Từ chối giải quyết ({IMPORT_NOTE})"
 WITHDRAW_REASON = f"Người nộp rút hồ sơ ({IMPORT_NOTE})"
+STOP_REASON = f"Dừng giải quyết hồ sơ ({IMPORT_NOTE})"
+#: why a step the old system kept no record of is marked "not needed" before the decision
+SKIP_REASON = f"Không có dữ liệu bước này ({IMPORT_NOTE})"
 
 #: how many errors are listed before "… and N more"
 MAX_ERRORS_SHOWN = 200
@@ -134,10 +118,10 @@ MSG_TIMESTAMP = "thời điểm “{value}” không hợp lệ: cần ISO 8601,
 MSG_FUTURE = "thời điểm {value} ở tương lai"
 MSG_OUT_OF_CALENDAR = "thời điểm {value} nằm ngoài lịch làm việc ({first:%d/%m/%Y}–{last:%d/%m/%Y})"
 MSG_RESOLVED_BEFORE_RECEIVED = "thời điểm giải quyết trước thời điểm tiếp nhận"
-MSG_OUTCOME = "kết quả “{value}” không hợp lệ: để trống hoặc approved, refused, withdrawn"
+MSG_OUTCOME = "kết quả “{value}” không hợp lệ: để trống hoặc approved, refused, withdrawn, stopped"
 MSG_OUTCOME_WITHOUT_RESOLVED = "kết quả “{outcome}” cần thời điểm giải quyết resolved_at"
 MSG_RESOLVED_WITHOUT_OUTCOME = "có thời điểm giải quyết nhưng không có kết quả"
-MSG_RETURNED_WITHOUT_RESULT = "chỉ hồ sơ có kết quả approved hoặc refused mới có thời điểm trả kết quả"
+MSG_RETURNED_WITHOUT_RESULT = "chỉ hồ sơ có kết quả approved, refused hoặc stopped mới có thời điểm trả kết quả"
 MSG_RETURNED_BEFORE_RESOLVED = "thời điểm trả kết quả trước thời điểm giải quyết"
 MSG_SUPPLEMENT_FORMAT = "lần bổ sung thứ {i} “{value}” phải có dạng requested_at/completed_at"
 MSG_SUPPLEMENT_REVERSED = "lần bổ sung thứ {i}: nhận bổ sung trước khi yêu cầu"
@@ -146,7 +130,7 @@ MSG_SUPPLEMENT_OVERLAP = "lần bổ sung thứ {i} bắt đầu trước khi l�
 MSG_SUPPLEMENT_OPEN_NOT_LAST = "lần bổ sung thứ {i} chưa có thời điểm nhận bổ sung nhưng không phải lần cuối"
 MSG_SUPPLEMENT_AFTER_RESOLUTION = "lần bổ sung thứ {i} sau thời điểm giải quyết"
 MSG_APPROVED_WHILE_WAITING = "hồ sơ đang chờ bổ sung (lần cuối chưa nhận) không thể có kết quả approved"
-MSG_TRANSFER_TOO_MANY = "thủ tục có {steps} bước nên chỉ chuyển bước được tối đa {max} lần"
+MSG_TRANSFER_TOO_MANY = "thủ tục có {steps} bước xử lý nên chỉ chuyển bước được tối đa {max} lần"
 MSG_TRANSFER_BEFORE_RECEIPT = "lần chuyển bước thứ {i} trước thời điểm tiếp nhận"
 MSG_TRANSFER_ORDER = "lần chuyển bước thứ {i} trước lần thứ {j}"
 MSG_TRANSFER_IN_PAUSE = "lần chuyển bước thứ {i} trong lúc hồ sơ chờ bổ sung"
@@ -217,9 +201,10 @@ class _Catalogue:
         self.templates: dict[int, list] = {}
         from dossiers.models import ProcedureStep
 
-        for t in ProcedureStep.objects.order_by("procedure_id", "order"):
+        for t in ProcedureStep.objects.select_related("unit").order_by("procedure_id", "order"):
             self.templates.setdefault(t.procedure_id, []).append(t)
-        self.step_counts = {pid: len(ts) for pid, ts in self.templates.items()}
+        self.templates = {pid: lifecycle.template_steps(ts) for pid, ts in self.templates.items()}
+        self.processing_counts = {pid: core.processing_count(ts) for pid, ts in self.templates.items()}
 
 
 class _RowChecker:
@@ -332,7 +317,7 @@ class _RowChecker:
         returned_at = None
         if raw.get("returned_at"):
             returned_at = self.instant(raw["returned_at"], errors, line, "returned_at")
-            if outcome is not None and outcome not in (_K.APPROVED, _K.REFUSED):
+            if outcome is not None and outcome not in (core.APPROVED, core.REFUSED, core.STOPPED):
                 err("returned_at", MSG_RETURNED_WITHOUT_RESULT)
             elif returned_at and resolved_at and returned_at < resolved_at:
                 err("returned_at", MSG_RETURNED_BEFORE_RESOLVED)
@@ -393,7 +378,7 @@ class _RowChecker:
                     bad(MSG_SUPPLEMENT_OVERLAP.format(i=i, j=i - 1))
             if resolved_at is not None and (start > resolved_at or (end is not None and end > resolved_at)):
                 bad(MSG_SUPPLEMENT_AFTER_RESOLUTION.format(i=i))
-        if good and out and out[-1][1] is None and outcome == _K.APPROVED:
+        if good and out and out[-1][1] is None and outcome == core.APPROVED:
             errors.append(_located(line, column, MSG_APPROVED_WHILE_WAITING))
             good = False
         return out if good else []
@@ -415,7 +400,7 @@ class _RowChecker:
             return out
         n_before = len(errors)
         if procedure is not None:
-            steps = self.cat.step_counts.get(procedure.pk, 0) or 1
+            steps = self.cat.processing_counts.get(procedure.pk, 1)
             if len(out) > steps - 1:
                 errors.append(_located(line, column, MSG_TRANSFER_TOO_MANY.format(steps=steps, max=steps - 1)))
         for i, t in enumerate(out, start=1):
@@ -514,27 +499,43 @@ class PlannedAction:
 
 
 def history_plan(row: HistoryRow) -> list[PlannedAction]:
-    """The services to call for a row, in order (module docstring: ties, assignment)."""
+    """The actions to replay for a row, in order (module docstring: hand-over, ties). Before an
+    approval or a stop the executors mark the processing steps the old system kept no record
+    of as not needed (:func:`dossiers.core.steps_to_settle`)."""
     plan = [PlannedAction("register", row.received_at)]
     if not row.on_the_spot:
-        plan.append(PlannedAction(_K.ASSIGN, row.received_at))
+        plan.append(PlannedAction(Action.TRANSFER, row.received_at))  # the counter's hand-over
     # Supplements are ordered and disjoint (validated); each hand-off goes after the pause
     # actions before it and after a resume at the same instant, before a request at it.
     transfers = list(row.transfers)
     for start, end in row.supplements:
-        for when, action in ((start, _K.REQUEST_SUPPLEMENT), (end, _K.RESUME)):
+        for when, action in ((start, Action.REQUEST_SUPPLEMENT), (end, Action.RESUME)):
             if when is None:
                 continue
-            while transfers and (transfers[0] < when or (transfers[0] == when and action == _K.REQUEST_SUPPLEMENT)):
-                plan.append(PlannedAction(_K.TRANSFER, transfers.pop(0)))
+            while transfers and (transfers[0] < when or (transfers[0] == when and action == Action.REQUEST_SUPPLEMENT)):
+                plan.append(PlannedAction(Action.TRANSFER, transfers.pop(0)))
             plan.append(PlannedAction(action, when))
-    plan.extend(PlannedAction(_K.TRANSFER, t) for t in transfers)
+    plan.extend(PlannedAction(Action.TRANSFER, t) for t in transfers)
     if row.outcome:
-        action = {_K.APPROVED: _K.APPROVE, _K.REFUSED: _K.REFUSE, _K.WITHDRAWN: _K.WITHDRAW}
-        plan.append(PlannedAction(action[row.outcome], row.resolved_at))
+        plan.append(PlannedAction(_OUTCOME_ACTIONS[row.outcome], row.resolved_at))
     if row.returned_at is not None:
-        plan.append(PlannedAction(_K.RETURN_RESULT, row.returned_at))
+        plan.append(PlannedAction(Action.RETURN_RESULT, row.returned_at))
     return plan
+
+
+_OUTCOME_ACTIONS = {core.APPROVED: Action.APPROVE, core.REFUSED: Action.REFUSE, core.WITHDRAWN: Action.WITHDRAW,
+                    core.STOPPED: Action.STOP}
+#: the inputs of each replayed action (imports carry no officer, note or reason of their own)
+_PARAMS = {
+    Action.TRANSFER: {"note": ""},
+    Action.REQUEST_SUPPLEMENT: {"reason": SUPPLEMENT_REASON, "documents": ""},
+    Action.RESUME: {"note": ""},
+    Action.APPROVE: {"note": ""},
+    Action.REFUSE: {"reason": REFUSE_REASON},
+    Action.WITHDRAW: {"reason": WITHDRAW_REASON},
+    Action.STOP: {"reason": STOP_REASON},
+    Action.RETURN_RESULT: {"return_channel": ReturnChannel.COUNTER.value, "note": ""},
+}
 
 
 # --- executor 1: the live services, one call per action -----------------------------------------
@@ -543,39 +544,29 @@ def history_plan(row: HistoryRow) -> list[PlannedAction]:
 def _replay_via_services(row: HistoryRow, *, code: str | None) -> tuple[Dossier, int]:
     dossier = None
     events = 0
-    for step in history_plan(row):
-        a, when = step.action, step.at
+    for planned in history_plan(row):
+        a, when = planned.action, planned.at
         if a == "register":
             dossier = lifecycle.dossier_register(
                 procedure=row.procedure, receiving_unit=row.receiving_unit, channel=row.channel,
                 applicant={"name": row.applicant_name}, actor=None, received_at=when,
                 resolving_unit=row.resolving_unit, on_the_spot=row.on_the_spot, code=code,
             )
-        elif a == _K.ASSIGN:
-            dossier = lifecycle.dossier_assign(dossier=dossier, actor=None, officer=None, at=when)
-        elif a == _K.TRANSFER:
-            dossier = lifecycle.dossier_transfer(dossier=dossier, actor=None, at=when)
-        elif a == _K.REQUEST_SUPPLEMENT:
-            dossier = lifecycle.dossier_request_supplement(dossier=dossier, actor=None, reason=SUPPLEMENT_REASON, at=when)
-        elif a == _K.RESUME:
-            dossier = lifecycle.dossier_resume(dossier=dossier, actor=None, at=when)
-        elif a == _K.APPROVE:
-            dossier = lifecycle.dossier_approve(dossier=dossier, actor=None, at=when)
-        elif a == _K.REFUSE:
-            dossier = lifecycle.dossier_refuse(dossier=dossier, actor=None, reason=REFUSE_REASON, at=when)
-        elif a == _K.WITHDRAW:
-            dossier = lifecycle.dossier_withdraw(dossier=dossier, actor=None, reason=WITHDRAW_REASON, at=when)
-        elif a == _K.RETURN_RESULT:
-            dossier = lifecycle.dossier_return_result(dossier=dossier, actor=None, at=when)
+            events += 1
+            continue
+        if a in (Action.APPROVE, Action.STOP):
+            for order in core.steps_to_settle(lifecycle.case_of(dossier), a):
+                dossier = lifecycle.dossier_transition(
+                    dossier=dossier, action=Action.SKIP_STEP, actor=None, at=when,
+                    params={"step": order, "reason": SKIP_REASON},
+                )
+                events += 1
+        dossier = lifecycle.dossier_transition(dossier=dossier, action=a, actor=None, at=when, params=_PARAMS[a])
         events += 1
     return dossier, events
 
 
-# --- executor 2: the same plan in memory, written in bulk ---------------------------------------
-
-
-class _ReplayError(Exception):
-    pass
+# --- executor 2: the same plan and the same core, in memory, written in bulk ---------------------
 
 
 class _Record:
@@ -586,263 +577,82 @@ class _Record:
         self.__dict__.update(values)
 
 
-_STEP_WAITING = str(DossierStep.State.WAITING)
-_STEP_CURRENT = str(DossierStep.State.CURRENT)
-_STEP_DONE = str(DossierStep.State.DONE)
-
-
 class _FastReplay:
-    """One row's dossier, steps, pauses and events built in memory.
+    """One row's dossier, steps, pauses and events built in memory by ``dossiers.core`` (the
+    rules the live services run), with ``actor=None``: each event records the unit D17 names.
+    Foreign keys are held as ids (``*_id``)."""
 
-    Every method mirrors the lifecycle service it is named after, statement by statement, with
-    ``actor=None`` (no staff profile: an event's unit is the dossier's current unit after the
-    change, as in ``dossier_transition``). Foreign keys are held as ids (``*_id``).
-    """
-
-    __slots__ = ("row", "cal", "code", "template", "d", "steps", "pauses", "events")
+    __slots__ = ("row", "cal", "code", "template", "case", "events")
 
     def __init__(self, row: HistoryRow, *, code: str, cal: wcal.WorkCalendar, template: list):
         self.row = row
         self.cal = cal
         self.code = code
         self.template = template
-        self.steps: list[_Record] = []
-        self.pauses: list[_Record] = []
         self.events: list[_Record] = []
-        self.d: _Record | None = None
+        self.case: core.Case | None = None
+
+    @property
+    def d(self) -> _Record:
+        return self.case.d
+
+    @property
+    def steps(self) -> list:
+        return self.case.steps
+
+    @property
+    def pauses(self) -> list:
+        return self.case.pauses
 
     def run(self) -> None:
-        for step in history_plan(self.row):
-            getattr(self, "_" + step.action.replace("-", "_"))(step.at)
+        for planned in history_plan(self.row):
+            if planned.action == "register":
+                self._register(planned.at)
+                continue
+            if planned.action in (Action.APPROVE, Action.STOP):
+                for order in core.steps_to_settle(self.case, planned.action):
+                    self._act(Action.SKIP_STEP, planned.at, {"step": order, "reason": SKIP_REASON})
+            self._act(planned.action, planned.at, _PARAMS[planned.action])
 
     def _event(self, **values) -> None:
         self.events.append(_Record(dossier=self.d, actor_id=None, actor_name="", **values))
 
-    # lifecycle.dossier_register
     def _register(self, received_at: datetime) -> None:
+        """What ``lifecycle.dossier_register`` writes for an imported row."""
         row, procedure = self.row, self.row.procedure
         cleaned = lifecycle.applicant_validate({"name": row.applicant_name})
-        d = self.d = _Record(
-            code=self.code,
-            procedure_id=procedure.pk,
-            receiving_unit_id=row.receiving_unit.pk,
-            counter_id=None,
-            resolving_unit_id=row.resolving_unit.pk,
-            current_unit_id=row.receiving_unit.pk,
-            channel=row.channel,
-            return_channel=_K.COUNTER,
-            state=_K.RECEIVED,
-            on_the_spot=row.on_the_spot,
-            applicant_name=cleaned["name"],
-            applicant_id_number=cleaned["id_number"],
-            applicant_phone=cleaned["phone"],
-            applicant_address=cleaned["address"],
-            applicant_email=cleaned["email"],
-            request_content=procedure.name,
+        d = _Record(
+            code=self.code, procedure_id=procedure.pk, receiving_unit_id=row.receiving_unit.pk, counter_id=None,
+            resolving_unit_id=row.resolving_unit.pk, current_unit_id=row.receiving_unit.pk, channel=row.channel,
+            return_channel=ReturnChannel.COUNTER.value, state=DossierState.RECEIVED.value, on_the_spot=row.on_the_spot,
+            applicant_name=cleaned["name"], applicant_id_number=cleaned["id_number"], applicant_phone=cleaned["phone"],
+            applicant_address=cleaned["address"], applicant_email=cleaned["email"], request_content=procedure.name,
             documents=[{"name": name, "originals": 0, "copies": 1} for name in procedure.document_list],
-            copies=1,
-            submitted_at=received_at,
-            processing_time=procedure.processing_time,
-            time_unit=procedure.time_unit,
-            created_by_id=None,
-            received_at=received_at,
-            version=0,
-            supplement_count=0,
-            assigned_to_id=None,
-            paused_at=None,
-            paused_on=None,
+            copies=1, submitted_at=received_at, processing_time=procedure.processing_time,
+            time_unit=procedure.time_unit, created_by_id=None, received_at=received_at, version=0,
+            supplement_count=0, assigned_to_id=None, paused_at=None, paused_on=None, apologized_at=None,
+            handover_due_at=core.handover_due_at(received_at, self.cal), handed_over_at=None,
         )
-        # lifecycle._steps_create
-        if self.template:
-            self.steps = [
-                _Record(dossier=d, order=t.order, name=t.name, unit_id=t.unit_id or d.resolving_unit_id,
-                        allotted_time=t.allotted_time, state=_STEP_WAITING, started_at=None, finished_at=None,
-                        assigned_to_id=None, classification="")
-                for t in self.template
-            ]
-        else:
-            self.steps = [_Record(dossier=d, order=1, name=lifecycle.DEFAULT_STEP_NAME, unit_id=d.resolving_unit_id,
-                                  allotted_time=d.processing_time, state=_STEP_WAITING, started_at=None,
-                                  finished_at=None, assigned_to_id=None, classification="")]
-        self._apply_deadline()
-        self._plan_steps()
+        steps = [
+            _Record(dossier=d, state=core.WAITING, started_at=None, finished_at=None, assigned_to_id=None,
+                    classification="", **step)
+            for step in core.plan_steps(
+                self.template or (), receiving_unit_id=d.receiving_unit_id, resolving_unit_id=d.resolving_unit_id,
+                processing_time=d.processing_time, default_name=lifecycle.DEFAULT_STEP_NAME,
+            )
+        ]
+        self.case = core.Case(d=d, steps=steps, pauses=[], make_pause=lambda **values: _Record(dossier=d, **values))
+        core.apply_deadline(self.case, self.cal)
+        core.start_reception(self.case, received_at)
         self._event(at=received_at, action="receive", from_state="", to_state=d.state, unit_id=row.receiving_unit.pk,
-                    to_unit_id=None, note="", due_date=d.due_date,
-                    data={"channel": row.channel, "due_text": d.due_text})
+                    to_unit_id=None, note="", due_date=d.due_date, data={"channel": row.channel, "due_text": d.due_text})
 
-    # lifecycle._pauses_of / dossier_deadline / _apply_deadline
-    def _pauses(self) -> list[wcal.Pause]:
-        return [wcal.Pause(start=p.requested_at, end=p.completed_at)
-                for p in sorted(self.pauses, key=lambda p: p.requested_at)]
-
-    def _apply_deadline(self) -> None:
-        d = self.d
-        due = wcal.compute_due(received_at=d.received_at, amount=d.processing_time, unit=d.time_unit, cal=self.cal,
-                               pauses=self._pauses())
-        d.receipt_date = due.receipt_date
-        d.base_due_date = due.base_due_date
-        d.due_date = due.due_date
-        d.due_at = due.due_at
-        d.due_text = due.text()[:500]
-
-    # lifecycle._plan_steps
-    def _plan_steps(self) -> None:
-        d = self.d
-        pauses = self._pauses()
-        cumulative = 0
-        for step in sorted(self.steps, key=lambda s: s.order):
-            cumulative += step.allotted_time
-            amount = min(cumulative, d.processing_time)
-            due = wcal.compute_due(received_at=d.received_at, amount=amount, unit=d.time_unit, cal=self.cal,
-                                   pauses=pauses)
-            step.due_date, step.due_at = due.due_date, due.due_at
-
-    # lifecycle.dossier_transition
-    def _transition(self, action: str, at: datetime, *, note: str = "", data: dict | None = None, change=None) -> None:
-        d = self.d
-        from_state = d.state
-        to_state = _TARGETS[action] or from_state
-        if (action, from_state) not in _ALLOWED:
-            raise _ReplayError(lifecycle.MSG_WRONG_STATE.format(
-                code=d.code, state=DossierState(from_state).label, action=Action(action).label))
-        if d.received_at and at < d.received_at:
-            raise _ReplayError(lifecycle.MSG_BEFORE_RECEIPT)
-        data = dict(data or {})
-        to_unit_id = None
-        unit_before = d.current_unit_id
-        if change is not None:
-            extra = change(at) or {}
-            to_unit_id = extra.pop("to_unit_id", to_unit_id)
-            data.update(extra)
-        d.state = to_state
-        d.version += 1
-        self._event(at=at, action=action, from_state=from_state, to_state=d.state, unit_id=unit_before,
-                    to_unit_id=to_unit_id, note=note, due_date=d.due_date, data=data)
-
-    # lifecycle._current_step / _start_first_step / _finish_step
-    def _current_step(self) -> _Record | None:
-        current = [s for s in self.steps if s.state == _STEP_CURRENT]
-        return min(current, key=lambda s: s.order) if current else None
-
-    def _first_waiting(self) -> _Record | None:
-        waiting = [s for s in self.steps if s.state == _STEP_WAITING]
-        return min(waiting, key=lambda s: s.order) if waiting else None
-
-    def _start_first_step(self, at: datetime) -> _Record | None:
-        step = self._current_step()
-        if step is None:
-            step = self._first_waiting()
-            if step is not None:
-                step.state = _STEP_CURRENT
-                step.started_at = at
-                self.d.current_unit_id = step.unit_id
-        return step
-
-    def _finish_step(self, step: _Record, at: datetime) -> None:
-        step.state = _STEP_DONE
-        step.finished_at = at
-        step.classification = str(wcal.classify_resolved(
-            resolved_at=at, due_date=step.due_date, due_at=step.due_at, unit=self.d.time_unit
-        ))
-
-    # lifecycle.dossier_assign (officer None)
-    def _assign(self, at: datetime) -> None:
-        def change(when):
-            self.d.assigned_to_id = None
-            step = self._start_first_step(when)
-            if step is not None:
-                step.assigned_to_id = None
-
-        self._transition(_K.ASSIGN, at, data={"officer": None}, change=change)
-
-    # lifecycle.dossier_transfer
-    def _transfer(self, at: datetime) -> None:
-        def change(when):
-            d = self.d
-            step = self._start_first_step(when) if d.state == _K.RECEIVED else self._current_step()
-            nxt = self._first_waiting()
-            if nxt is None:
-                raise _ReplayError(lifecycle.MSG_LAST_STEP)
-            if step is not None:
-                self._finish_step(step, when)
-            nxt.state = _STEP_CURRENT
-            nxt.started_at = when
-            d.current_unit_id = nxt.unit_id
-            d.assigned_to_id = None
-            return {"to_unit_id": nxt.unit_id, "step": nxt.order, "finished_step": step.order if step else None}
-
-        self._transition(_K.TRANSFER, at, change=change)
-
-    # lifecycle.dossier_request_supplement
-    def _request_supplement(self, at: datetime) -> None:
-        def change(when):
-            d = self.d
-            self.pauses.append(_Record(dossier=d, requested_at=when, completed_at=None, reason=SUPPLEMENT_REASON,
-                                       documents="", requested_by_id=None, completed_by_id=None))
-            d.paused_at = when
-            d.paused_on = timezone.localtime(when).date()
-            d.supplement_count += 1
-
-        self._transition(_K.REQUEST_SUPPLEMENT, at, note=SUPPLEMENT_REASON, data={"documents": ""}, change=change)
-
-    # lifecycle.dossier_resume
-    def _resume(self, at: datetime) -> None:
-        def change(when):
-            d = self.d
-            open_pauses = [p for p in self.pauses if p.completed_at is None]
-            if open_pauses:
-                pause = max(open_pauses, key=lambda p: p.requested_at)
-                pause.completed_at = when
-                pause.completed_by_id = None
-            d.paused_at = None
-            d.paused_on = None
-            before = d.due_date
-            self._apply_deadline()
-            self._plan_steps()
-            return {"due_from": before.isoformat() if before else None, "due_to": d.due_date.isoformat()}
-
-        self._transition(_K.RESUME, at, change=change)
-
-    # lifecycle._resolve
-    def _resolve(self, when: datetime, outcome: str, note: str) -> None:
-        d = self.d
-        d.resolved_at = when
-        d.resolved_on = timezone.localtime(when).date()
-        d.outcome = outcome
-        d.outcome_note = note
-        d.classification = str(lifecycle._classify(dossier=d, at=when))
-        d.paused_at = None
-        d.paused_on = None
-        step = self._current_step()
-        if step is not None:
-            self._finish_step(step, when)
-        if outcome == _K.APPROVED:
-            for waiting in sorted((s for s in self.steps if s.state == _STEP_WAITING), key=lambda s: s.order):
-                self._finish_step(waiting, when)
-        open_pauses = sorted((p for p in self.pauses if p.completed_at is None), key=lambda p: p.requested_at)
-        if open_pauses:
-            open_pauses[0].completed_at = when
-        d.current_unit_id = d.receiving_unit_id
-
-    # lifecycle.dossier_approve / dossier_refuse / dossier_withdraw
-    def _approve(self, at: datetime) -> None:
-        self._transition(_K.APPROVE, at, note="", change=lambda when: self._resolve(when, _K.APPROVED, ""))
-
-    def _refuse(self, at: datetime) -> None:
-        self._transition(_K.REFUSE, at, note=REFUSE_REASON,
-                         change=lambda when: self._resolve(when, _K.REFUSED, REFUSE_REASON))
-
-    def _withdraw(self, at: datetime) -> None:
-        self._transition(_K.WITHDRAW, at, note=WITHDRAW_REASON,
-                         change=lambda when: self._resolve(when, _K.WITHDRAWN, WITHDRAW_REASON))
-
-    # lifecycle.dossier_return_result (return_channel counter)
-    def _return_result(self, at: datetime) -> None:
-        def change(when):
-            self.d.returned_at = when
-            self.d.return_channel = _K.COUNTER
-
-        self._transition(_K.RETURN_RESULT, at, data={"return_channel": _K.COUNTER}, change=change)
+    def _act(self, action: str, at: datetime, params: dict) -> None:
+        """What ``lifecycle.dossier_transition`` does, in memory."""
+        effect = core.act(action, self.case, core.Context(at=at, cal=self.cal, params=params))
+        self._event(at=at, action=action, from_state=effect.from_state, to_state=effect.to_state,
+                    unit_id=effect.unit_id, to_unit_id=effect.to_unit_id, note=effect.note, due_date=self.d.due_date,
+                    data=effect.data)
 
 
 # --- writing the records --------------------------------------------------------------------------
@@ -1120,7 +930,7 @@ def _import_fast(rows: list[HistoryRow], *, chunk_size: int, stdout) -> HistoryI
             replay = _FastReplay(row, code=code, cal=cal, template=catalogue.templates.get(row.procedure.pk))
             try:
                 replay.run()
-            except (_ReplayError, DossierError, ValueError) as exc:
+            except (DossierError, ValueError) as exc:
                 raise HistoryImportError([_located(row.line, "-", getattr(exc, "message", str(exc)))]) from exc
             replays.append(replay)
         chunk_events = [e for r in replays for e in r.events]

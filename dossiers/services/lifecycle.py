@@ -1,25 +1,31 @@
 """Dossier lifecycle services: intake, every workflow action, and the one transition entry point.
 
-Legal basis: NĐ 61/2018/NĐ-CP as amended by NĐ 107/2021/NĐ-CP (receipt, supplement, apology,
-liên thông), Thông tư 01/2018/TT-VPCP (forms, dossier code); OneCua decisions D2–D10, D15 in
-domain.md §13. Deadlines come from ``dossiers.calendar`` only.
+Legal basis: NĐ 61/2018/NĐ-CP as amended by NĐ 107/2021/NĐ-CP and NĐ 118/2025 (receipt,
+hand-over, supplement, apology, liên thông), Thông tư 03/2025/TT-VPCP (forms), OneCua decisions
+D2–D10, D15–D18 in domain.md. Deadlines come from ``dossiers.calendar``; the rules of every
+action (who may, when, what changes) from the pure ``dossiers.core``: this module is its shell.
 
-Every action goes through :func:`dossier_transition`, which locks the dossier row, checks the
-workflow table, appends a ``DossierEvent`` (who, unit, when, from → to, note, the due date at
-that moment) and defers side effects to ``transaction.on_commit``.
+Every action goes through :func:`dossier_transition`, which locks the dossier row, lets the core
+act on it, writes what changed, appends a ``DossierEvent`` (who, acting unit, when, from → to,
+note, the due date at that moment) and defers side effects to ``transaction.on_commit``.
 """
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from dossiers import calendar as wcal
+from dossiers import core
+from dossiers.core import (  # noqa: F401 (the messages callers and tests name through this module)
+    MSG_APOLOGY_DATE, MSG_APOLOGY_ONCE, MSG_BEFORE_RECEIPT, MSG_LAST_STEP, MSG_REASON_REQUIRED, MSG_WRONG_STATE,
+    ON_THE_SPOT_NOTE,
+)
 from dossiers.errors import ConflictError, DossierError
 from dossiers.models import (
     Channel,
@@ -29,14 +35,15 @@ from dossiers.models import (
     DossierPause,
     DossierSequence,
     DossierStep,
-    Outcome,
     Procedure,
+    ProcedureStep,
     ReturnChannel,
     Unit,
 )
 from dossiers.reference import procedure_template
+from dossiers.roles import user_roles
 from dossiers.selectors import calendar_get, staff_profile
-from dossiers.workflow import ACTION_TRANSITIONS, OPEN_STATES, Action, DossierState, action_allowed
+from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.rows import ids_reserve, rows_insert
 
 S = DossierState
@@ -44,23 +51,16 @@ CCCD_RE = re.compile(r"^\d{12}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 
 # Messages (asserted by tests).
-MSG_WRONG_STATE = "Hồ sơ {code} đang ở trạng thái “{state}”, không thể thực hiện “{action}”."
 MSG_CONFLICT = "Hồ sơ {code} vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại."
 MSG_CCCD = "Số CCCD phải gồm 12 chữ số."
 MSG_NAME_REQUIRED = "Vui lòng nhập họ và tên người nộp hồ sơ."
 MSG_PHONE = "Số điện thoại không hợp lệ."
 MSG_ON_THE_SPOT = "Thủ tục này không áp dụng “4 tại chỗ”."
-MSG_APOLOGY_ONCE = "Hồ sơ {code} đã hẹn lại ngày trả kết quả một lần; pháp luật chỉ cho phép hẹn lại một lần."
-MSG_APOLOGY_DATE = "Ngày hẹn lại phải sau ngày hẹn trả hiện tại ({due})."
-MSG_REASON_REQUIRED = "Vui lòng ghi rõ lý do."
-MSG_BEFORE_RECEIPT = "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
-MSG_LAST_STEP = "Đây là bước cuối của quy trình; hãy phê duyệt kết quả."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
 
 # Stored in the dossier's record (data, not UI text): always Vietnamese, whatever the
 # language of the user who caused them.
 DEFAULT_STEP_NAME = "Giải quyết hồ sơ"
-ON_THE_SPOT_NOTE = "Giải quyết tại chỗ"
 
 
 # --- transition hooks (one small, clearly-marked extension point) -----------------------------
@@ -84,11 +84,6 @@ def _transition_hook_rows(dossier: Dossier, event: DossierEvent) -> list[models.
 
 def _now() -> datetime:
     return timezone.now()
-
-
-def _actor_unit(actor) -> Unit | None:
-    profile = staff_profile(actor) if actor is not None else None
-    return profile.unit if profile else None
 
 
 def _actor_name(actor) -> str:
@@ -162,61 +157,71 @@ def _sequence_note_imported(*, code: str, unit: Unit) -> None:
         seq.save(update_fields=["last"])
 
 
-# --- deadlines -------------------------------------------------------------------------------
+# --- the case: a locked dossier with its steps and pauses, for the pure core ------------------
 
 
-def _pauses_of(dossier: Dossier) -> list[wcal.Pause]:
-    return [wcal.Pause(start=p.requested_at, end=p.completed_at) for p in dossier.pauses.order_by("requested_at")]
+def actor_of(user) -> core.Actor | None:
+    """The core's view of a user: staff unit, role codes, id. ``None`` (imports, system jobs)
+    acts as the unit D17 names, unchecked."""
+    if user is None:
+        return None
+    profile = staff_profile(user)
+    return core.Actor(unit_id=profile.unit_id if profile else None, roles=frozenset(user_roles(user)), user_id=user.pk)
 
 
-def dossier_deadline(
-    *, dossier: Dossier, cal: wcal.WorkCalendar | None = None, pauses: list[wcal.Pause] | tuple | None = None
-) -> wcal.DueDate:
+def _unit_names() -> Callable[[int | None], str]:
+    cache: dict[int | None, str] = {}
+
+    def name(uid: int | None) -> str:
+        if uid not in cache:
+            cache[uid] = Unit.objects.filter(pk=uid).values_list("name", flat=True).first() or "—"
+        return cache[uid]
+
+    return name
+
+
+def case_of(dossier: Dossier, *, steps: list | None = None, pauses: list | None = None) -> core.Case:
+    """The dossier as the core sees it (steps and pauses from prefetched lists when given)."""
+    if steps is None:
+        steps = list(dossier.steps.all()) if _prefetched(dossier, "steps") else list(dossier.steps.order_by("order"))
+    if pauses is None:
+        pauses = list(dossier.pauses.all()) if _prefetched(dossier, "pauses") else list(dossier.pauses.all())
+    return core.Case(d=dossier, steps=steps, pauses=pauses, unit_name=_unit_names())
+
+
+def _prefetched(dossier: Dossier, name: str) -> bool:
+    return name in getattr(dossier, "_prefetched_objects_cache", {})
+
+
+def dossier_actions_for(*, dossier: Dossier, user) -> list[str]:
+    """The workflow actions `user` may take on `dossier` now (dossiers.core, D17): what the pages
+    offer and the API lists in ``actions``."""
+    steps = getattr(dossier, "_intake_steps", None)  # just registered: no need to read them back
+    case = case_of(dossier, steps=steps, pauses=[] if steps is not None else None)
+    return core.actions_available(case, actor_of(user))
+
+
+def dossier_check(*, dossier: Dossier, action: str, user) -> None:
+    """Raise what `action` by `user` would meet before its inputs are read: 403 (may never, with
+    the reason) or 409 (not now). The service checks again under the row lock."""
+    case = case_of(dossier)
+    core.check(action, case, actor_of(user))
+    core.precondition(action, case)
+
+
+def dossier_deadline(*, dossier: Dossier, cal: wcal.WorkCalendar | None = None) -> wcal.DueDate:
     """The explained due date of a received dossier from its receipt instant and pauses."""
-    cal = cal or calendar_get()
+    pauses = [wcal.Pause(start=p.requested_at, end=p.completed_at) for p in dossier.pauses.order_by("requested_at")]
     return wcal.compute_due(
-        received_at=dossier.received_at,
-        amount=dossier.processing_time,
-        unit=dossier.time_unit,
-        cal=cal,
-        pauses=_pauses_of(dossier) if pauses is None else pauses,
-    )
-
-
-def _apply_deadline(dossier: Dossier, cal: wcal.WorkCalendar, pauses=None) -> wcal.DueDate:
-    due = dossier_deadline(dossier=dossier, cal=cal, pauses=pauses)
-    dossier.receipt_date = due.receipt_date
-    dossier.base_due_date = due.base_due_date
-    dossier.due_date = due.due_date
-    dossier.due_at = due.due_at
-    dossier.due_text = due.text()[:500]
-    return due
-
-
-def _plan_steps(dossier: Dossier, cal: wcal.WorkCalendar, *, steps=None, pauses=None, save: bool = True) -> None:
-    """Recompute each step's due date: the cumulative budget from receipt, shifted by pauses."""
-    pauses = _pauses_of(dossier) if pauses is None else pauses
-    steps = list(dossier.steps.order_by("order")) if steps is None else sorted(steps, key=lambda s: s.order)
-    cumulative = 0
-    for step in steps:
-        cumulative += step.allotted_time
-        amount = min(cumulative, dossier.processing_time)
-        due = wcal.compute_due(
-            received_at=dossier.received_at, amount=amount, unit=dossier.time_unit, cal=cal, pauses=pauses
-        )
-        if (step.due_date, step.due_at) != (due.due_date, due.due_at):
-            step.due_date, step.due_at = due.due_date, due.due_at
-            if save:
-                step.save(update_fields=["due_date", "due_at"])
-
-
-def _classify(*, dossier: Dossier, at: datetime) -> str:
-    return wcal.classify_resolved(
-        resolved_at=at, due_date=dossier.due_date, due_at=dossier.due_at, unit=dossier.time_unit
+        received_at=dossier.received_at, amount=dossier.processing_time, unit=dossier.time_unit,
+        cal=cal or calendar_get(), pauses=pauses,
     )
 
 
 # --- the one transition entry point ----------------------------------------------------------
+
+_STEP_FIELDS = ["state", "started_at", "finished_at", "classification", "assigned_to", "due_date", "due_at"]
+_PAUSE_FIELDS = ["completed_at", "completed_by"]
 
 
 def dossier_transition(
@@ -225,22 +230,20 @@ def dossier_transition(
     action: str,
     actor,
     at: datetime | None = None,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    to_unit: Unit | None = None,
+    params: dict[str, Any] | None = None,
+    assignee=None,
     expected_version: int | None = None,
-    change: Callable[[Dossier, datetime], dict | None] | None = None,
     on_commit: Callable[[], None] | None = None,
 ) -> Dossier:
-    """Perform a workflow action: the state it leads to comes from ``ACTION_TRANSITIONS``.
+    """Perform a workflow action through the pure core (``dossiers.core.act``).
 
-    Locks the row (a concurrent locker gets a conflict instead of waiting), re-reads the
-    state, checks the action's source states and ``ALLOWED_TRANSITIONS``, runs `change` on the
-    locked row (a dict it returns is added to the event's data; its ``to_unit`` key names the
-    receiving unit of a hand-off), appends the event and bumps ``version``. Raises
-    ``ConflictError`` (409) on a wrong state or a concurrent change.
+    Locks the row (a concurrent locker gets a conflict instead of waiting), loads the case,
+    lets the core check who may (403), when (409) and the inputs (400) and change the records,
+    then writes the dossier, the changed steps and pauses, the event and the hooks' rows.
     """
     at = at or _now()
+    if at > _now() + timedelta(minutes=5):
+        raise DossierError(MSG_NOT_IN_FUTURE, errors={"at": [MSG_NOT_IN_FUTURE]})
     with transaction.atomic():
         try:
             locked = Dossier.objects.select_for_update(nowait=True).get(pk=dossier.pk)
@@ -248,48 +251,34 @@ def dossier_transition(
             raise ConflictError(MSG_CONFLICT.format(code=dossier.code)) from exc
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError(MSG_CONFLICT.format(code=locked.code))
-        from_state = locked.state
-        to_state = ACTION_TRANSITIONS[action][1] or from_state
-        if not action_allowed(action, from_state):
-            raise ConflictError(
-                    MSG_WRONG_STATE.format(
-                        code=locked.code, state=DossierState(from_state).label, action=Action(action).label
-                    ),
-                    errors={"state": [DossierState(from_state).label]},
-                )
-        if locked.received_at and at < locked.received_at:
-            raise DossierError(MSG_BEFORE_RECEIPT, errors={"at": [MSG_BEFORE_RECEIPT]})
-        data = dict(data or {})
-        # The event is recorded at the unit acting: the actor's, else where the dossier was.
-        event_unit_id = getattr(_actor_unit(actor), "pk", None) or locked.current_unit_id
-        if change is not None:
-            extra = change(locked, at) or {}
-            to_unit = extra.pop("to_unit", to_unit)
-            data.update(extra)
-        locked.state = to_state
-        locked.version += 1
+        case = case_of(locked, steps=list(locked.steps.order_by("order")), pauses=list(locked.pauses.order_by("requested_at")))
+        case.make_pause = lambda **values: DossierPause(dossier=locked, **values)
+        ctx = core.Context(
+            at=at, cal=calendar_get(), params=params or {}, actor=actor_of(actor),
+            assignee=((staff_profile(assignee).unit_id if staff_profile(assignee) else None), frozenset(user_roles(assignee)))
+            if assignee is not None else None,
+        )
+        effect = core.act(action, case, ctx)
         locked.save()
+        for step in {id(s): s for s in effect.steps}.values():
+            step.save(update_fields=_STEP_FIELDS)
+        for pause in effect.pauses:
+            pause.save(update_fields=_PAUSE_FIELDS)
+        if effect.new_pause is not None:
+            effect.new_pause.save()
         event = DossierEvent.objects.create(
-            dossier=locked,
-            at=at,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            actor=actor,
-            actor_name=_actor_name(actor),
-            unit_id=event_unit_id,
-            to_unit=to_unit,
-            note=note,
-            due_date=locked.due_date,
-            data=data,
+            dossier=locked, at=at, action=action, from_state=effect.from_state, to_state=effect.to_state,
+            actor=actor, actor_name=_actor_name(actor), unit_id=effect.unit_id, to_unit_id=effect.to_unit_id,
+            note=effect.note, due_date=locked.due_date, data=effect.data,
         )
         rows_insert(_transition_hook_rows(locked, event))  # TRANSITION_HOOKS (monitoring's outbox)
         if on_commit is not None:
             transaction.on_commit(on_commit)
     # Hand the caller the state it now holds (cheaper than refresh_from_db, same result).
-    for field in Dossier._meta.concrete_fields:
-        setattr(dossier, field.attname, getattr(locked, field.attname))
+    for f in Dossier._meta.concrete_fields:
+        setattr(dossier, f.attname, getattr(locked, f.attname))
     dossier._state.fields_cache.clear()
+    getattr(dossier, "_prefetched_objects_cache", {}).clear()
     return locked
 
 
@@ -397,10 +386,12 @@ def dossier_register(
     )
     steps = _steps_build(dossier, template)
     if not submit_only:
-        dossier.received_at = received_at
         cal = calendar_get()
-        _apply_deadline(dossier, cal, pauses=())
-        _plan_steps(dossier, cal, steps=steps, pauses=(), save=False)
+        dossier.received_at = received_at
+        dossier.handover_due_at = core.handover_due_at(received_at, cal)
+        case = core.Case(d=dossier, steps=steps, pauses=[])
+        core.apply_deadline(case, cal)
+        core.start_reception(case, received_at)
 
     event = DossierEvent(
         dossier=dossier,
@@ -440,121 +431,74 @@ def dossier_register(
         Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
     if not reserved:
         rows_insert(_transition_hook_rows(dossier, event))
+    dossier._intake_steps = steps
     return dossier
 
 
-def _steps_build(dossier: Dossier, template: list) -> list[DossierStep]:
-    """The dossier's steps from the procedure's template (one step at the lead unit without one)."""
-    if template:
-        return [
-            DossierStep(
-                dossier=dossier, order=t.order, name=t.name, unit_id=t.unit_id or dossier.resolving_unit_id,
-                allotted_time=t.allotted_time,
-            )
-            for t in template
-        ]
+def template_steps(template: Iterable[ProcedureStep]) -> list[core.TemplateStep]:
+    """A procedure's step template for the core (steps at a one-stop centre are counter steps;
+    the template's units loaded with it)."""
     return [
-        DossierStep(
-            dossier=dossier, order=1, name=DEFAULT_STEP_NAME, unit_id=dossier.resolving_unit_id,
-            allotted_time=dossier.processing_time,
-        )
+        core.TemplateStep(order=t.order, name=t.name, unit_id=t.unit_id, allotted_time=t.allotted_time,
+                          counter=t.unit_id is not None and t.unit.kind == Unit.Kind.SERVICE_CENTRE)
+        for t in template
     ]
+
+
+def _steps_build(dossier: Dossier, template: list) -> list[DossierStep]:
+    """The dossier's steps from the procedure's template (``core.plan_steps``: counter steps at
+    the receiving unit, one step at the lead unit without a template)."""
+    planned = core.plan_steps(
+        template_steps(template),
+        receiving_unit_id=dossier.receiving_unit_id, resolving_unit_id=dossier.resolving_unit_id,
+        processing_time=dossier.processing_time, default_name=DEFAULT_STEP_NAME,
+    )
+    return [DossierStep(dossier=dossier, **step) for step in planned]
+
+
+# --- the actions (each a thin call of the one entry point) -----------------------------------
 
 
 def dossier_accept(*, dossier: Dossier, actor, at: datetime | None = None, expected_version: int | None = None) -> Dossier:
     """Accept an online submission: R is now; the clock starts (D2)."""
-
-    def change(d: Dossier, when: datetime) -> None:
-        cal = calendar_get()
-        d.received_at = when
-        _apply_deadline(d, cal)
-        _plan_steps(d, cal)
-
-    return dossier_transition(
-        dossier=dossier, action=Action.ACCEPT, actor=actor, at=at,
-        expected_version=expected_version, change=change,
-    )
+    return dossier_transition(dossier=dossier, action=Action.ACCEPT, actor=actor, at=at, expected_version=expected_version)
 
 
 def dossier_reject(*, dossier: Dossier, actor, reason: str, at: datetime | None = None, expected_version: int | None = None) -> Dossier:
     """Refuse an online submission before receipt (D10: not counted)."""
-    _require(reason)
+    return dossier_transition(dossier=dossier, action=Action.REJECT, actor=actor, at=at, params={"reason": reason},
+                              expected_version=expected_version)
+
+
+def dossier_assign(*, dossier: Dossier, actor, officer, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
+    """The holding unit's leader assigns an officer; an officer may take the dossier himself."""
     return dossier_transition(
-        dossier=dossier, action=Action.REJECT, actor=actor, at=at, note=reason,
+        dossier=dossier, action=Action.ASSIGN, actor=actor, at=at, assignee=officer,
+        params={"officer_id": officer.pk if officer else None,
+                "officer_label": officer.get_username() if officer else "", "note": note},
         expected_version=expected_version,
     )
 
 
-# --- processing ------------------------------------------------------------------------------
-
-
-def _require(text: str, field: str = "reason") -> None:
-    if not (text or "").strip():
-        raise DossierError(MSG_REASON_REQUIRED, errors={field: [MSG_REASON_REQUIRED]})
-
-
-def _current_step(d: Dossier) -> DossierStep | None:
-    return d.steps.filter(state=DossierStep.State.CURRENT).order_by("order").first()
-
-
-def _start_first_step(d: Dossier, at: datetime) -> DossierStep | None:
-    step = _current_step(d)
-    if step is None:
-        step = d.steps.filter(state=DossierStep.State.WAITING).order_by("order").first()
-        if step is not None:
-            step.state = DossierStep.State.CURRENT
-            step.started_at = at
-            step.save(update_fields=["state", "started_at"])
-            d.current_unit = step.unit
-    return step
-
-
-def _finish_step(d: Dossier, step: DossierStep, at: datetime) -> None:
-    step.state = DossierStep.State.DONE
-    step.finished_at = at
-    step.classification = wcal.classify_resolved(
-        resolved_at=at, due_date=step.due_date, due_at=step.due_at, unit=d.time_unit
-    )
-    step.save(update_fields=["state", "finished_at", "classification"])
-
-
-def dossier_assign(*, dossier: Dossier, actor, officer, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
-    """Assign an officer; a received dossier enters processing at its first step."""
-
-    def change(d: Dossier, when: datetime) -> None:
-        d.assigned_to = officer
-        step = _start_first_step(d, when)
-        if step is not None:
-            step.assigned_to = officer
-            step.save(update_fields=["assigned_to"])
-
-    return dossier_transition(
-        dossier=dossier, action=Action.ASSIGN, actor=actor, at=at, note=note,
-        data={"officer": officer.get_username() if officer else None}, expected_version=expected_version,
-        change=change,
-    )
-
-
 def dossier_transfer(*, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
-    """Complete the current step and hand the dossier to the next step's unit (Mẫu 05)."""
-    def change(d: Dossier, when: datetime) -> dict:
-        step = _start_first_step(d, when) if d.state == S.RECEIVED else _current_step(d)
-        nxt = d.steps.filter(state=DossierStep.State.WAITING).order_by("order").first()
-        if nxt is None:
-            raise DossierError(MSG_LAST_STEP, errors={"action": [MSG_LAST_STEP]})
-        if step is not None:
-            _finish_step(d, step, when)
-        nxt.state = DossierStep.State.CURRENT
-        nxt.started_at = when
-        nxt.save(update_fields=["state", "started_at"])
-        d.current_unit = nxt.unit
-        d.assigned_to = None
-        return {"to_unit": nxt.unit, "step": nxt.order, "finished_step": step.order if step else None}
+    """From the counter: hand the dossier over to its first processing unit (D18). At a step:
+    complete it and hand the dossier to the next step's unit (Mẫu 06)."""
+    return dossier_transition(dossier=dossier, action=Action.TRANSFER, actor=actor, at=at, params={"note": note},
+                              expected_version=expected_version)
 
-    return dossier_transition(
-        dossier=dossier, action=Action.TRANSFER, actor=actor, at=at, note=note,
-        expected_version=expected_version, change=change,
-    )
+
+def dossier_send_back(*, dossier: Dossier, actor, reason: str, at: datetime | None = None, expected_version: int | None = None) -> Dossier:
+    """Send the dossier back to the previous processing step's unit, with a reason."""
+    return dossier_transition(dossier=dossier, action=Action.SEND_BACK, actor=actor, at=at, params={"reason": reason},
+                              expected_version=expected_version)
+
+
+def dossier_skip_step(
+    *, dossier: Dossier, actor, step: int, reason: str, at: datetime | None = None, expected_version: int | None = None,
+) -> Dossier:
+    """The lead unit's leader marks step `step` "not needed" (shown as skipped, never classified)."""
+    return dossier_transition(dossier=dossier, action=Action.SKIP_STEP, actor=actor, at=at,
+                              params={"step": step, "reason": reason}, expected_version=expected_version)
 
 
 def dossier_request_supplement(
@@ -562,135 +506,61 @@ def dossier_request_supplement(
     expected_version: int | None = None,
 ) -> Dossier:
     """Return the dossier to the applicant for a supplement (Mẫu 02): the clock pauses (D7)."""
-    _require(reason)
-
-    def change(d: Dossier, when: datetime) -> None:
-        DossierPause.objects.create(dossier=d, requested_at=when, reason=reason, documents=documents, requested_by=actor)
-        d.paused_at = when
-        d.paused_on = timezone.localtime(when).date()
-        d.supplement_count += 1
-
-    return dossier_transition(
-        dossier=dossier, action=Action.REQUEST_SUPPLEMENT, actor=actor, at=at,
-        note=reason, data={"documents": documents}, expected_version=expected_version, change=change,
-    )
+    return dossier_transition(dossier=dossier, action=Action.REQUEST_SUPPLEMENT, actor=actor, at=at,
+                              params={"reason": reason, "documents": documents}, expected_version=expected_version)
 
 
 def dossier_resume(*, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
     """The complete supplement arrived: the clock resumes and the due date moves (D7)."""
-
-    def change(d: Dossier, when: datetime) -> dict:
-        pause = d.pauses.filter(completed_at__isnull=True).order_by("-requested_at").first()
-        if pause is not None:
-            pause.completed_at = when
-            pause.completed_by = actor
-            pause.save(update_fields=["completed_at", "completed_by"])
-        d.paused_at = None
-        d.paused_on = None
-        cal = calendar_get()
-        before = d.due_date
-        _apply_deadline(d, cal)
-        _plan_steps(d, cal)
-        return {"due_from": before.isoformat() if before else None, "due_to": d.due_date.isoformat()}
-
-    return dossier_transition(
-        dossier=dossier, action=Action.RESUME, actor=actor, at=at, note=note,
-        expected_version=expected_version, change=change,
-    )
-
-
-def _resolve(d: Dossier, when: datetime, outcome: str, note: str) -> None:
-    d.resolved_at = when
-    d.resolved_on = timezone.localtime(when).date()
-    d.outcome = outcome
-    d.outcome_note = note
-    d.classification = _classify(dossier=d, at=when)
-    d.paused_at = None
-    d.paused_on = None
-    step = _current_step(d)
-    if step is not None:
-        _finish_step(d, step, when)
-    if outcome == Outcome.APPROVED:
-        # Approval settles every step not yet done ("4 tại chỗ", or approved straight away).
-        for waiting in d.steps.filter(state=DossierStep.State.WAITING).order_by("order"):
-            _finish_step(d, waiting, when)
-    pause = d.pauses.filter(completed_at__isnull=True).first()
-    if pause is not None:
-        # The pause ends with the dossier; its days do not count (D7), the due date stands.
-        pause.completed_at = when
-        pause.save(update_fields=["completed_at"])
-    d.current_unit = d.receiving_unit
+    return dossier_transition(dossier=dossier, action=Action.RESUME, actor=actor, at=at, params={"note": note},
+                              expected_version=expected_version)
 
 
 def dossier_approve(*, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
     """The result is signed and ready at the counter: the dossier is resolved (D9)."""
-    return dossier_transition(
-        dossier=dossier, action=Action.APPROVE, actor=actor, at=at, note=note,
-        expected_version=expected_version, change=lambda d, when: _resolve(d, when, Outcome.APPROVED, note),
-    )
+    return dossier_transition(dossier=dossier, action=Action.APPROVE, actor=actor, at=at, params={"note": note},
+                              expected_version=expected_version)
 
 
 def dossier_refuse(*, dossier: Dossier, actor, reason: str, at: datetime | None = None, expected_version: int | None = None) -> Dossier:
     """The competent agency refuses in writing after processing: resolved (D9)."""
-    _require(reason)
-    return dossier_transition(
-        dossier=dossier, action=Action.REFUSE, actor=actor, at=at, note=reason,
-        expected_version=expected_version, change=lambda d, when: _resolve(d, when, Outcome.REFUSED, reason),
-    )
+    return dossier_transition(dossier=dossier, action=Action.REFUSE, actor=actor, at=at, params={"reason": reason},
+                              expected_version=expected_version)
+
+
+def dossier_stop(*, dossier: Dossier, actor, reason: str, at: datetime | None = None, expected_version: int | None = None) -> Dossier:
+    """The lead unit stops the dossier (D16, Mẫu 05): resolved, shown as its own sub-count."""
+    return dossier_transition(dossier=dossier, action=Action.STOP, actor=actor, at=at, params={"reason": reason},
+                              expected_version=expected_version)
 
 
 def dossier_withdraw(*, dossier: Dossier, actor, reason: str, at: datetime | None = None, expected_version: int | None = None) -> Dossier:
     """The applicant withdraws the dossier: resolved (D9), shown as a sub-count."""
-    _require(reason)
-    return dossier_transition(
-        dossier=dossier, action=Action.WITHDRAW, actor=actor, at=at, note=reason,
-        expected_version=expected_version, change=lambda d, when: _resolve(d, when, Outcome.WITHDRAWN, reason),
-    )
+    return dossier_transition(dossier=dossier, action=Action.WITHDRAW, actor=actor, at=at, params={"reason": reason},
+                              expected_version=expected_version)
 
 
 def dossier_apologize(
     *, dossier: Dossier, actor, new_date: date, reason: str, at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Dossier:
-    """Apology slip (Mẫu 04) with a new appointment, at most once (D8).
-
-    It never changes the due date used for classification; an apology issued later than one
-    working day before the due date is recorded as a late apology.
-    """
-    _require(reason)
-
-    def change(d: Dossier, when: datetime) -> dict:
-        if d.apologized_at is not None:
-            raise ConflictError(MSG_APOLOGY_ONCE.format(code=d.code), errors={"new_date": [MSG_APOLOGY_ONCE.format(code=d.code)]})
-        if d.due_date and new_date <= d.due_date:
-            msg = MSG_APOLOGY_DATE.format(due=f"{d.due_date:%d/%m/%Y}")
-            raise DossierError(msg, errors={"new_date": [msg]})
-        d.apologized_at = when
-        d.appointment_date = new_date
-        d.apology_reason = reason
-        return {"late_apology": wcal.is_late_apology(apology_at=when, due_date=d.due_date, cal=calendar_get())}
-
-    return dossier_transition(
-        dossier=dossier, action=Action.APOLOGIZE, actor=actor, at=at, note=reason,
-        data={"new_date": new_date.isoformat()}, expected_version=expected_version, change=change,
-    )
+    """Apology and extension request (Mẫu 04) with a new appointment, a working day after D, at
+    most once (D8). It never changes the due date used for classification; an apology issued
+    later than one working day before the due date is recorded as a late apology."""
+    return dossier_transition(dossier=dossier, action=Action.APOLOGIZE, actor=actor, at=at,
+                              params={"new_date": new_date, "reason": reason}, expected_version=expected_version)
 
 
 def dossier_return_result(
     *, dossier: Dossier, actor, return_channel: str = ReturnChannel.COUNTER, at: datetime | None = None,
     note: str = "", expected_version: int | None = None,
 ) -> Dossier:
-    """Hand the result (or the refusal letter) to the applicant; the class does not change (D9)."""
-    if return_channel not in ReturnChannel.values:
-        raise DossierError("Hình thức trả kết quả không hợp lệ.", errors={"return_channel": ["Hình thức trả kết quả không hợp lệ."]})
-
-    def change(d: Dossier, when: datetime) -> None:
-        d.returned_at = when
-        d.return_channel = return_channel
-
+    """Hand the result (or the refusal letter, the notice of stopping) to the applicant; the
+    class does not change (D9)."""
     return dossier_transition(
-        dossier=dossier, action=Action.RETURN_RESULT, actor=actor, at=at, note=note,
-        data={"return_channel": return_channel}, expected_version=expected_version, change=change,
+        dossier=dossier, action=Action.RETURN_RESULT, actor=actor, at=at,
+        params={"return_channel": return_channel, "return_channels": tuple(ReturnChannel.values), "note": note},
+        expected_version=expected_version,
     )
 
 
@@ -698,11 +568,9 @@ def dossier_return_result(
 def dossier_on_the_spot_complete(
     *, dossier: Dossier, actor, at: datetime | None = None, expected_version: int | None = None
 ) -> Dossier:
-    """"4 tại chỗ": appraise, approve and return in the same sitting as the receipt."""
+    """"4 tại chỗ": appraise, approve and return in the same sitting as the receipt (the counter)."""
     at = at or _now()
-    dossier = dossier_approve(
-        dossier=dossier, actor=actor, at=at, note=ON_THE_SPOT_NOTE, expected_version=expected_version
-    )
+    dossier = dossier_approve(dossier=dossier, actor=actor, at=at, note=ON_THE_SPOT_NOTE, expected_version=expected_version)
     return dossier_return_result(dossier=dossier, actor=actor, at=at)
 
 
@@ -715,13 +583,14 @@ def dossier_recompute_due(*, dossier: Dossier, actor=None, reason: str = "", at:
         d = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if d.state not in OPEN_STATES or d.received_at is None:
             return False
-        cal = calendar_get()
         before_date, before_at = d.due_date, d.due_at
-        _apply_deadline(d, cal)
+        case = case_of(d, steps=list(d.steps.order_by("order")), pauses=list(d.pauses.order_by("requested_at")))
+        core.apply_deadline(case, calendar_get())
         if (d.due_date, d.due_at) == (before_date, before_at):
             return False
-        _plan_steps(d, cal)
         d.save()
+        for step in case.steps:
+            step.save(update_fields=["due_date", "due_at"])
         DossierEvent.objects.create(
             dossier=d, at=at or _now(), action="recompute-due", from_state=d.state, to_state=d.state,
             actor=actor, actor_name=_actor_name(actor), unit=None, note=reason,

@@ -2,14 +2,15 @@
 its actions, and the printed slips of processing (Mẫu 02 during processing, Mẫu 04, Mẫu 05).
 
 Views parse, call a selector or a service, and render (style.md §2.1). What a user may see is
-``selectors.dossiers_visible_to``; a dossier outside it is a 404. What a user may do is the
-workflow table (``workflow.actions_available``) intersected with :data:`ACTION_ROLES`; a role
-without the action is a 403. Two people acting at once: every form carries the version the
+``selectors.dossiers_visible_to``; a dossier outside it is a 404. What a user may do is
+``dossiers.core`` (domain.md D17: by the unit the dossier is at), the same rules as the API;
+an action the user may never take on the dossier is a 403 with the reason. Two people acting at once: every form carries the version the
 user saw, the service refuses a stale one (``ConflictError``), and the page is shown again,
 fresh, with the conflict message and status 409.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,33 +29,27 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dossiers import core
 from dossiers.action_forms import ACTION_FORMS, AssignForm, DossierFilterForm, SearchForm
-from dossiers.roles import ACTION_ROLES as API_ACTION_ROLES
-from dossiers.roles import ASSIGNEE_ROLES
-from dossiers.errors import ConflictError, DossierError
+from dossiers.roles import ASSIGNEE_ROLES, LEADER
+from dossiers.errors import ConflictError, DossierError, ForbiddenError
 from dossiers.models import Dossier, DossierStep, Outcome, Unit
 from dossiers.pdf import render_form
-from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, role_group_name, user_roles
+from dossiers.roles import role_group_name, user_roles
 from dossiers.selectors import (
     calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_visible_to, user_unit_ids,
 )
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
-from dossiers.workflow import OPEN_STATES, Action, DossierState, actions_available
+from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.forms import add_service_errors
 
 S = DossierState
 PAGE_SIZE = 30
 
+#: the counter's one-sitting "4 tại chỗ" (receive, appraise, approve and return at the desk):
+#: the core's approval from the counter, then the return
 ON_THE_SPOT = "on-the-spot"
-
-#: page action -> the roles that may perform it: the API's table (one place for both), plus
-#: the counter's one-sitting "4 tại chỗ" (receive, appraise, approve and return at the desk).
-#: The workflow table says *when* an action is possible; this says *who*.
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    **{action: roles for action, roles in API_ACTION_ROLES.items() if action in ACTION_FORMS},
-    ON_THE_SPOT: frozenset({COUNTER_CLERK, ADMINISTRATOR}),
-}
 
 # Due soonest first. ``due_date`` is the local date of ``due_at``, so leading with it changes
 # nothing in the order, but lets PostgreSQL walk the open dossiers' index ``monitoring_open_due``
@@ -240,32 +235,16 @@ class PageAction:
     button: str = ""
 
 
-def _roles(user) -> set[str]:
-    return user_roles(user)
-
-
-def role_allows(roles: set[str], action: str) -> bool:
-    return bool(ACTION_ROLES.get(action, frozenset()) & roles)
-
-
 def _current_or_next_step(steps: list[DossierStep]) -> DossierStep | None:
-    return next((s for s in steps if s.state == DossierStep.State.CURRENT), None) or next(
-        (s for s in steps if s.state == DossierStep.State.WAITING), None
+    processing = [s for s in steps if s.kind == DossierStep.Kind.PROCESSING]
+    return next((s for s in processing if s.state == DossierStep.State.CURRENT), None) or next(
+        (s for s in processing if s.state == DossierStep.State.WAITING), None
     )
 
 
-def _transfer_target(dossier: Dossier, steps: list[DossierStep]) -> DossierStep | None:
-    """The step a transfer hands the dossier to (None when the current step is the last)."""
-    waiting = [s for s in steps if s.state == DossierStep.State.WAITING]
-    has_current = any(s.state == DossierStep.State.CURRENT for s in steps)
-    if dossier.state == S.RECEIVED and not has_current:
-        waiting = waiting[1:]  # the first step starts and finishes with the transfer
-    return waiting[0] if waiting else None
-
-
 def _officers(unit: Unit | None):
-    """Whom an assignment may choose: the officers and leaders (the API's ``ASSIGNEE_ROLES``)
-    of the unit doing the step to be worked on."""
+    """Whom an assignment may choose: the officers and leaders (``ASSIGNEE_ROLES``) of the unit
+    holding the step."""
     if unit is None:
         return get_user_model().objects.none()
     groups = [role_group_name(r) for r in ASSIGNEE_ROLES]
@@ -275,14 +254,13 @@ def _officers(unit: Unit | None):
     )
 
 
-def _available(dossier: Dossier, roles: set[str], steps: list[DossierStep]) -> list[str]:
-    names = [a for a in actions_available(dossier.state) if role_allows(roles, a)]
-    if Action.TRANSFER in names and _transfer_target(dossier, steps) is None:
-        names.remove(Action.TRANSFER)
-    if Action.APOLOGIZE in names and dossier.apologized_at is not None:
-        names.remove(Action.APOLOGIZE)  # once only (D8); the service refuses a second one
-    if dossier.on_the_spot and dossier.state == S.RECEIVED and role_allows(roles, ON_THE_SPOT):
-        names.insert(0, ON_THE_SPOT)
+def _available(dossier: Dossier, user, steps: list[DossierStep]) -> list[str]:
+    """What the user may do now (``dossiers.core``, D17); "4 tại chỗ" is the counter's approval
+    and return in one sitting."""
+    case = lifecycle.case_of(dossier, steps=steps)
+    names = core.actions_available(case, lifecycle.actor_of(user))
+    if Action.APPROVE in names and dossier.state == S.RECEIVED:
+        names[names.index(Action.APPROVE)] = ON_THE_SPOT
     return names
 
 
@@ -292,18 +270,26 @@ def _confirm_text(action: str, dossier: Dossier, steps: list[DossierStep]) -> tu
     due = f"{dossier.due_date:%d/%m/%Y}" if dossier.due_date else "—"
     step = _current_or_next_step(steps)
     if action == Action.TRANSFER:
-        target = _transfer_target(dossier, steps)
-        return (_("Chuyển hồ sơ sang %(unit)s (bước “%(step)s”)?") % {"unit": target.unit.name, "step": target.name},
+        current = next((s for s in steps if s.kind == DossierStep.Kind.PROCESSING and s.state == DossierStep.State.CURRENT), None)
+        target = next((s for s in steps if s.kind == DossierStep.Kind.PROCESSING and s.state == DossierStep.State.WAITING
+                       and (current is None or s.order > current.order)), None)
+        if dossier.state == S.RECEIVED:
+            return (_("Chuyển hồ sơ cho %(unit)s (bước “%(step)s”) để giải quyết?") % {"unit": target.unit.name, "step": target.name},
+                    _("Chuyển xử lý"))
+        return (_("Hoàn thành bước này và chuyển hồ sơ sang %(unit)s (bước “%(step)s”)?") % {"unit": target.unit.name, "step": target.name},
                 _("Chuyển hồ sơ"))
     texts = {
         Action.ACCEPT: (_("Tiếp nhận hồ sơ %(code)s? Thời hạn giải quyết bắt đầu tính từ lúc này.") % {"code": code}, _("Tiếp nhận")),
         Action.REJECT: (_("Không tiếp nhận hồ sơ %(code)s? Người nộp được thông báo lý do; hồ sơ không được tính.") % {"code": code}, _("Không tiếp nhận")),
         Action.ASSIGN: (_("Giao hồ sơ cho chuyên viên của %(unit)s xử lý?") % {"unit": (step.unit.name if step else dossier.current_unit.name)}, _("Giao xử lý")),
+        Action.SEND_BACK: (_("Trả hồ sơ về bước trước để xử lý lại? Ghi rõ lý do."), _("Trả lại bước trước")),
+        Action.SKIP_STEP: (_("Đánh dấu bước không cần thực hiện? Bước được ghi là bỏ qua, không đánh giá đúng hạn."), _("Bỏ qua bước")),
         Action.REQUEST_SUPPLEMENT: (_("Trả hồ sơ để người nộp bổ sung? Thời hạn tạm dừng đến khi nhận đủ bổ sung; sau khi lưu, in Phiếu yêu cầu bổ sung (Mẫu 02).") , _("Yêu cầu bổ sung")),
         Action.RESUME: (_("Đã nhận đủ hồ sơ bổ sung? Thời hạn tiếp tục tính và ngày hẹn trả lùi tương ứng (hiện là %(due)s).") % {"due": due}, _("Nhận bổ sung")),
         Action.APPROVE: (_("Phê duyệt kết quả hồ sơ %(code)s? Kết quả chuyển về %(unit)s chờ trả cho người nộp.") % {"code": code, "unit": dossier.receiving_unit.name}, _("Phê duyệt")),
         Action.REFUSE: (_("Từ chối giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; văn bản từ chối được trả cho người nộp.") % {"code": code}, _("Từ chối giải quyết")),
-        Action.APOLOGIZE: (_("Lập Phiếu xin lỗi và hẹn lại ngày trả (Mẫu 04)? Chỉ được hẹn lại một lần; hồ sơ vẫn tính trễ hạn theo ngày hẹn %(due)s.") % {"due": due}, _("Lập phiếu xin lỗi")),
+        Action.STOP: (_("Dừng giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; Thông báo dừng giải quyết (Mẫu 05) được trả cho người nộp.") % {"code": code}, _("Dừng giải quyết")),
+        Action.APOLOGIZE: (_("Lập Văn bản xin lỗi và đề nghị gia hạn (Mẫu 04)? Chỉ được hẹn lại một lần, vào một ngày làm việc; hồ sơ vẫn tính trễ hạn theo ngày hẹn %(due)s.") % {"due": due}, _("Lập văn bản xin lỗi")),
         Action.RETURN_RESULT: (_("Trả kết quả hồ sơ %(code)s cho %(name)s?") % {"code": code, "name": dossier.applicant_name}, _("Trả kết quả")),
         Action.WITHDRAW: (_("Rút hồ sơ %(code)s theo đề nghị của người nộp? Hồ sơ kết thúc.") % {"code": code}, _("Rút hồ sơ")),
         ON_THE_SPOT: (_("Giải quyết tại chỗ: phê duyệt và trả kết quả hồ sơ %(code)s ngay bây giờ?") % {"code": code}, _("Giải quyết tại chỗ")),
@@ -311,20 +297,22 @@ def _confirm_text(action: str, dossier: Dossier, steps: list[DossierStep]) -> tu
     return texts[action]
 
 
-def _action_label(action: str) -> str:
+def _action_label(action: str, dossier: Dossier | None = None) -> str:
     if action == ON_THE_SPOT:
         return _("Giải quyết tại chỗ")
-    if action == Action.ASSIGN:
-        return _("Phân công xử lý")
+    if action == Action.TRANSFER and dossier is not None and dossier.state == S.RECEIVED:
+        return _("Chuyển xử lý")
     return Action(action).label
 
 
-def _make_form(action: str, data, dossier: Dossier, user, roles: set[str], steps: list[DossierStep]):
+def _make_form(action: str, data, dossier: Dossier, user, steps: list[DossierStep]):
     form_class = ACTION_FORMS[action]
     if form_class is AssignForm:
         step = _current_or_next_step(steps)
         unit = step.unit if step else dossier.current_unit
         officers = _officers(unit)
+        if LEADER not in user_roles(user):  # an officer takes the dossier himself (D17)
+            officers = officers.filter(pk=user.pk)
         choices = list(officers)
         form = AssignForm(data, dossier=dossier, officers=officers, prefix=action)
         form.no_officers = not choices
@@ -338,7 +326,6 @@ def _make_form(action: str, data, dossier: Dossier, user, roles: set[str], steps
 
 def _render_detail(request, dossier: Dossier, *, bound: tuple[str, object] | None = None, status: int = 200):
     user = request.user
-    roles = _roles(user)
     steps = list(dossier.steps.select_related("unit", "assigned_to").order_by("order"))
     events = list(dossier.events.select_related("unit", "to_unit").order_by("at", "id"))
     pauses = list(dossier.pauses.select_related("requested_by", "completed_by").order_by("requested_at"))
@@ -353,15 +340,15 @@ def _render_detail(request, dossier: Dossier, *, bound: tuple[str, object] | Non
             if isinstance(e.data, dict) and e.data.get("officer"):
                 e.officer_name = names.get(e.data["officer"], e.data["officer"])
     actions = []
-    for name in _available(dossier, roles, steps):
+    for name in _available(dossier, user, steps):
         if bound and bound[0] == name:
             form, is_open = bound[1], True
         else:
-            form, is_open = _make_form(name, None, dossier, user, roles, steps), False
+            form, is_open = _make_form(name, None, dossier, user, steps), False
         confirm, button = _confirm_text(name, dossier, steps)
         actions.append(PageAction(
-            name=name, label=_action_label(name), confirm=confirm, form=form, is_open=is_open, button=button,
-            danger=name in (Action.REFUSE, Action.WITHDRAW, Action.REJECT),
+            name=name, label=_action_label(name, dossier), confirm=confirm, form=form, is_open=is_open, button=button,
+            danger=name in (Action.REFUSE, Action.WITHDRAW, Action.REJECT, Action.STOP),
         ))
     if bound and bound[0] not in {a.name for a in actions}:
         # The action is no longer on offer (e.g. a transfer at the last step): say why anyway.
@@ -370,7 +357,7 @@ def _render_detail(request, dossier: Dossier, *, bound: tuple[str, object] | Non
     dossier.deadline = deadline_label(dossier, timezone.localdate(), calendar_get(), now=timezone.now())
     coordinating = []
     for s in steps:
-        if s.unit_id != dossier.resolving_unit_id and s.unit not in coordinating:
+        if s.kind == DossierStep.Kind.PROCESSING and s.unit_id != dossier.resolving_unit_id and s.unit not in coordinating:
             coordinating.append(s.unit)
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "steps": steps, "events": events, "pauses": pauses, "actions": actions,
@@ -385,91 +372,104 @@ def dossier_detail(request, code: str):
     return _render_detail(request, _dossier_or_404(request.user, code))
 
 
-def _perform(action: str, dossier: Dossier, user, cd: dict) -> tuple[Dossier, str]:
-    """Call the service for `action`; return the dossier and the success message."""
-    v = cd["version"]
-    common = {"dossier": dossier, "actor": user, "expected_version": v}
-    code = dossier.code
-    if action == Action.ACCEPT:
-        d = lifecycle.dossier_accept(**common)
-        return d, _("Đã tiếp nhận hồ sơ %(code)s. Ngày hẹn trả: %(due)s.") % {"code": code, "due": f"{d.due_date:%d/%m/%Y}"}
-    if action == Action.REJECT:
-        lifecycle.dossier_reject(**common, reason=cd["reason"])
-        return dossier, _("Đã từ chối tiếp nhận hồ sơ %(code)s.") % {"code": code}
-    if action == Action.ASSIGN:
-        officer = cd["officer"]
-        d = lifecycle.dossier_assign(**common, officer=officer, note=cd.get("note", ""))
-        return d, _("Đã giao hồ sơ %(code)s cho %(name)s.") % {"code": code, "name": officer.get_full_name() or officer.get_username()}
-    if action == Action.TRANSFER:
-        d = lifecycle.dossier_transfer(**common, note=cd.get("note", ""))
-        d = Dossier.objects.select_related("current_unit").get(pk=d.pk)
-        return d, _("Đã chuyển hồ sơ %(code)s sang %(unit)s.") % {"code": code, "unit": d.current_unit.name}
-    if action == Action.REQUEST_SUPPLEMENT:
-        d = lifecycle.dossier_request_supplement(**common, reason=cd["reason"], documents=cd.get("documents", ""))
-        pause = d.pauses.order_by("-requested_at", "-id").first()
-        url = reverse("dossiers:supplement_slip", args=[code, pause.pk])
-        return d, format_html(
-            "{} <a href=\"{}\" target=\"_blank\">{}</a>",
-            _("Đã yêu cầu bổ sung hồ sơ %(code)s; thời hạn tạm dừng.") % {"code": code}, url,
-            _("In Phiếu yêu cầu bổ sung (Mẫu 02)"),
-        )
-    if action == Action.RESUME:
-        d = lifecycle.dossier_resume(**common, note=cd.get("note", ""))
-        return d, _("Đã nhận bổ sung hồ sơ %(code)s; ngày hẹn trả mới: %(due)s.") % {"code": code, "due": f"{d.due_date:%d/%m/%Y}"}
-    if action == Action.APPROVE:
-        d = lifecycle.dossier_approve(**common, note=cd.get("note", ""))
-        return d, _("Đã phê duyệt kết quả hồ sơ %(code)s; hồ sơ chờ trả kết quả.") % {"code": code}
-    if action == Action.REFUSE:
-        d = lifecycle.dossier_refuse(**common, reason=cd["reason"])
-        return d, _("Đã từ chối giải quyết hồ sơ %(code)s.") % {"code": code}
-    if action == Action.APOLOGIZE:
-        d = lifecycle.dossier_apologize(**common, new_date=cd["new_date"], reason=cd["reason"])
-        url = reverse("dossiers:apology_slip", args=[code])
-        return d, format_html(
-            "{} <a href=\"{}\" target=\"_blank\">{}</a>",
-            _("Đã hẹn lại ngày trả hồ sơ %(code)s: %(date)s.") % {"code": code, "date": f"{cd['new_date']:%d/%m/%Y}"},
-            url, _("In Phiếu xin lỗi và hẹn lại ngày trả (Mẫu 04)"),
-        )
-    if action == Action.RETURN_RESULT:
-        d = lifecycle.dossier_return_result(**common, return_channel=cd["return_channel"], note=cd.get("note", ""))
-        return d, _("Đã trả kết quả hồ sơ %(code)s.") % {"code": code}
-    if action == Action.WITHDRAW:
-        d = lifecycle.dossier_withdraw(**common, reason=cd["reason"])
-        return d, _("Đã rút hồ sơ %(code)s.") % {"code": code}
-    if action == ON_THE_SPOT:
-        d = lifecycle.dossier_on_the_spot_complete(dossier=dossier, actor=user, expected_version=v)
-        return d, _("Đã giải quyết tại chỗ và trả kết quả hồ sơ %(code)s.") % {"code": code}
-    raise Http404
+def _due(d: Dossier) -> str:
+    return f"{d.due_date:%d/%m/%Y}" if d.due_date else "—"
+
+
+def _slip_link(message: str, url: str, label: str):
+    return format_html("{} <a href=\"{}\" target=\"_blank\">{}</a>", message, url, label)
+
+
+def _on_supplement(d: Dossier, cd: dict):
+    pause = d.pauses.order_by("-requested_at", "-id").first()
+    return _slip_link(_("Đã yêu cầu bổ sung hồ sơ %(code)s; thời hạn tạm dừng.") % {"code": d.code},
+                      reverse("dossiers:supplement_slip", args=[d.code, pause.pk]), _("In Phiếu yêu cầu bổ sung (Mẫu 02)"))
+
+
+def _on_apology(d: Dossier, cd: dict):
+    return _slip_link(_("Đã hẹn lại ngày trả hồ sơ %(code)s: %(date)s.") % {"code": d.code, "date": f"{cd['new_date']:%d/%m/%Y}"},
+                      reverse("dossiers:apology_slip", args=[d.code]), _("In Văn bản xin lỗi và đề nghị gia hạn (Mẫu 04)"))
+
+
+def _unit_of(d: Dossier) -> str:
+    return Unit.objects.filter(pk=d.current_unit_id).values_list("name", flat=True).first() or ""
+
+
+#: page action -> (the service call with the form's data, the message on success)
+_SERVICES: dict[str, tuple[Callable, Callable]] = {
+    Action.ACCEPT: (lambda c, cd: lifecycle.dossier_accept(**c),
+                    lambda d, cd: _("Đã tiếp nhận hồ sơ %(code)s. Ngày hẹn trả: %(due)s.") % {"code": d.code, "due": _due(d)}),
+    Action.REJECT: (lambda c, cd: lifecycle.dossier_reject(**c, reason=cd["reason"]),
+                    lambda d, cd: _("Đã từ chối tiếp nhận hồ sơ %(code)s.") % {"code": d.code}),
+    Action.ASSIGN: (lambda c, cd: lifecycle.dossier_assign(**c, officer=cd["officer"], note=cd.get("note", "")),
+                    lambda d, cd: _("Đã giao hồ sơ %(code)s cho %(name)s.") % {
+                        "code": d.code, "name": cd["officer"].get_full_name() or cd["officer"].get_username()}),
+    Action.TRANSFER: (lambda c, cd: lifecycle.dossier_transfer(**c, note=cd.get("note", "")),
+                      lambda d, cd: _("Đã chuyển hồ sơ %(code)s sang %(unit)s.") % {"code": d.code, "unit": _unit_of(d)}),
+    Action.SEND_BACK: (lambda c, cd: lifecycle.dossier_send_back(**c, reason=cd["reason"]),
+                       lambda d, cd: _("Đã trả hồ sơ %(code)s về %(unit)s.") % {"code": d.code, "unit": _unit_of(d)}),
+    Action.SKIP_STEP: (lambda c, cd: lifecycle.dossier_skip_step(**c, step=cd["step"], reason=cd["reason"]),
+                       lambda d, cd: _("Đã đánh dấu bước %(step)s không cần thực hiện.") % {"step": cd["step"]}),
+    Action.REQUEST_SUPPLEMENT: (lambda c, cd: lifecycle.dossier_request_supplement(**c, reason=cd["reason"], documents=cd.get("documents", "")),
+                                _on_supplement),
+    Action.RESUME: (lambda c, cd: lifecycle.dossier_resume(**c, note=cd.get("note", "")),
+                    lambda d, cd: _("Đã nhận bổ sung hồ sơ %(code)s; ngày hẹn trả mới: %(due)s.") % {"code": d.code, "due": _due(d)}),
+    Action.APPROVE: (lambda c, cd: lifecycle.dossier_approve(**c, note=cd.get("note", "")),
+                     lambda d, cd: _("Đã phê duyệt kết quả hồ sơ %(code)s; hồ sơ chờ trả kết quả.") % {"code": d.code}),
+    Action.REFUSE: (lambda c, cd: lifecycle.dossier_refuse(**c, reason=cd["reason"]),
+                    lambda d, cd: _("Đã từ chối giải quyết hồ sơ %(code)s.") % {"code": d.code}),
+    Action.STOP: (lambda c, cd: lifecycle.dossier_stop(**c, reason=cd["reason"]),
+                  lambda d, cd: _("Đã dừng giải quyết hồ sơ %(code)s.") % {"code": d.code}),
+    Action.APOLOGIZE: (lambda c, cd: lifecycle.dossier_apologize(**c, new_date=cd["new_date"], reason=cd["reason"]), _on_apology),
+    Action.RETURN_RESULT: (lambda c, cd: lifecycle.dossier_return_result(**c, return_channel=cd["return_channel"], note=cd.get("note", "")),
+                           lambda d, cd: _("Đã trả kết quả hồ sơ %(code)s.") % {"code": d.code}),
+    Action.WITHDRAW: (lambda c, cd: lifecycle.dossier_withdraw(**c, reason=cd["reason"]),
+                      lambda d, cd: _("Đã rút hồ sơ %(code)s.") % {"code": d.code}),
+    ON_THE_SPOT: (lambda c, cd: lifecycle.dossier_on_the_spot_complete(**c),
+                  lambda d, cd: _("Đã giải quyết tại chỗ và trả kết quả hồ sơ %(code)s.") % {"code": d.code}),
+}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_action(request, code: str, action: str):
     """POST an action: success → back to the dossier page with a message naming what happened;
-    bad input → the page again with the errors next to the fields (400); a stale page or a
-    wrong state → the page again, fresh, with the conflict message (409)."""
+    an action this user may never take here → 403 with the reason (D17); bad input → the page
+    again with the errors next to the fields (400); a stale page or an action not possible now →
+    the page again, fresh, with the message (409)."""
     if action not in ACTION_FORMS:
         raise Http404(_("Không có thao tác này."))
     dossier = _dossier_or_404(request.user, code)
-    roles = _roles(request.user)
-    if not role_allows(roles, action):
-        raise PermissionDenied(_("Vai trò của bạn không được thực hiện thao tác này."))
     detail_url = reverse("dossiers:detail", args=[code])
+    try:
+        lifecycle.dossier_check(dossier=dossier, action=Action.APPROVE if action == ON_THE_SPOT else action,
+                                user=request.user)
+    except ForbiddenError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ConflictError as exc:
+        if request.method == "GET":
+            return redirect(detail_url)
+        messages.error(request, exc.message)
+        return _render_detail(request, dossier, status=409)
     if request.method == "GET":
         return redirect(f"{detail_url}#action-{action}")
     steps = list(dossier.steps.select_related("unit").order_by("order"))
-    form = _make_form(action, request.POST, dossier, request.user, roles, steps)
+    form = _make_form(action, request.POST, dossier, request.user, steps)
     if not form.is_valid():
         return _render_detail(request, dossier, bound=(action, form), status=400)
+    call, message = _SERVICES[action]
+    cd = form.cleaned_data
     try:
-        _dossier, message = _perform(action, dossier, request.user, form.cleaned_data)
+        done = call({"dossier": dossier, "actor": request.user, "expected_version": cd["version"]}, cd)
+    except ForbiddenError as exc:
+        raise PermissionDenied(exc.message) from exc
     except ConflictError as exc:
         messages.error(request, exc.message)
         return _render_detail(request, _dossier_or_404(request.user, code), status=409)
     except DossierError as exc:
         add_service_errors(form, exc)
         return _render_detail(request, _dossier_or_404(request.user, code), bound=(action, form), status=400)
-    messages.success(request, message)
+    messages.success(request, message(done, cd))
     return redirect(detail_url)
 
 

@@ -91,16 +91,23 @@ def staff(org):
     """A counter clerk at the centre and an officer at each agency, each with a staff profile."""
     User = get_user_model()
 
-    def make(username, first, last, unit):
+    from django.contrib.auth.models import Group
+
+    from dossiers.roles import COUNTER_CLERK, LEADER, OFFICER, role_group_name
+
+    def make(username, first, last, unit, role):
         # No password: these users never log in, and hashing one costs ~1 s per user.
         u = User.objects.create(username=username, password="!", first_name=first, last_name=last)
         StaffProfile.objects.create(user=u, unit=unit)
+        u.groups.add(Group.objects.get_or_create(name=role_group_name(role))[0])
         return u
 
     return {
-        "clerk": make("clerk", "Lan", "Trần Thị", org["centre"]),
-        "officer": make("officer", "Bình", "Lê Văn", org["justice"]),
-        "builder": make("builder", "Cường", "Phạm Văn", org["construction"]),
+        "clerk": make("clerk", "Lan", "Trần Thị", org["centre"], COUNTER_CLERK),
+        "officer": make("officer", "Bình", "Lê Văn", org["justice"], OFFICER),
+        "builder": make("builder", "Cường", "Phạm Văn", org["construction"], OFFICER),
+        "justice_leader": make("lanhdao.tp", "Dũng", "Hoàng Văn", org["justice"], LEADER),
+        "construction_leader": make("lanhdao.xd", "Hà", "Ngô Thị", org["construction"], LEADER),
     }
 
 

@@ -32,44 +32,64 @@ RECEIVED_AT = at(2022, 3, 1, 9)  # Tue; the liên thông procedure is due Tue 15
 ACT_AT = at(2022, 3, 2, 10)
 
 
-def _in_state(state: str, procedures, org, staff) -> Dossier:
-    """A dossier brought into `state` through the services themselves."""
-    proc = procedures["lien_thong"]  # three steps: a transfer is possible from the first one
-    clerk, officer = staff["clerk"], staff["builder"]
+#: where an IN_PROCESSING dossier of the three-step liên thông procedure must be for an action's
+#: own preconditions (dossiers.core) to hold: step 3 is the lead unit's final step
+_STEP_FOR = {Action.APPROVE: 3, Action.STOP: 3, Action.SEND_BACK: 2}
+
+
+def _in_state(state: str, procedures, org, action: str) -> Dossier:
+    """A dossier brought into `state` through the services themselves (as the system: who may
+    act is tests/dossiers/test_core.py's subject), at a position where `action`'s own
+    preconditions hold."""
+    proc = procedures["lien_thong"]  # three processing steps, the last at the lead unit
     if state in (S.SUBMITTED, S.REJECTED):
-        d = register(proc, org, received_at=RECEIVED_AT, channel="online", submit_only=True, actor=clerk)
+        d = register(proc, org, received_at=RECEIVED_AT, channel="online", submit_only=True)
         if state == S.REJECTED:
-            d = svc.dossier_reject(dossier=d, actor=clerk, reason="Hồ sơ không đúng thẩm quyền", at=RECEIVED_AT)
+            d = svc.dossier_reject(dossier=d, actor=None, reason="Hồ sơ không đúng thẩm quyền", at=RECEIVED_AT)
         return d
-    d = register(proc, org, received_at=RECEIVED_AT, actor=clerk)
+    if state == S.RECEIVED and action == Action.APPROVE:  # from the counter: "4 tại chỗ" only
+        return register(procedures["same_day"], org, received_at=RECEIVED_AT, on_the_spot=True)
+    d = register(proc, org, received_at=RECEIVED_AT)
+    if state != S.RECEIVED and state != S.WITHDRAWN:
+        d = svc.dossier_transfer(dossier=d, actor=None, at=RECEIVED_AT)  # the counter's hand-over
     if state == S.IN_PROCESSING:
-        d = svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=RECEIVED_AT)
+        for _ in range(_STEP_FOR.get(action, 1) - 1):
+            d = svc.dossier_transfer(dossier=d, actor=None, at=RECEIVED_AT)
     elif state == S.AWAITING_SUPPLEMENT:
-        d = svc.dossier_request_supplement(dossier=d, actor=officer, reason="Thiếu bản vẽ", at=RECEIVED_AT)
-    elif state in (S.APPROVED, S.RETURNED):
-        d = svc.dossier_approve(dossier=d, actor=officer, at=RECEIVED_AT)
+        d = svc.dossier_request_supplement(dossier=d, actor=None, reason="Thiếu bản vẽ", at=RECEIVED_AT)
+    elif state in (S.APPROVED, S.RETURNED, S.STOPPED):
+        d = svc.dossier_transfer(dossier=d, actor=None, at=RECEIVED_AT)
+        d = svc.dossier_transfer(dossier=d, actor=None, at=RECEIVED_AT)
+        if state == S.STOPPED:
+            d = svc.dossier_stop(dossier=d, actor=None, reason="Không bổ sung trong thời hạn", at=RECEIVED_AT)
+        else:
+            d = svc.dossier_approve(dossier=d, actor=None, at=RECEIVED_AT)
         if state == S.RETURNED:
-            d = svc.dossier_return_result(dossier=d, actor=clerk, at=RECEIVED_AT)
+            d = svc.dossier_return_result(dossier=d, actor=None, at=RECEIVED_AT)
     elif state == S.REFUSED:
-        d = svc.dossier_refuse(dossier=d, actor=officer, reason="Không đủ điều kiện", at=RECEIVED_AT)
+        d = svc.dossier_refuse(dossier=d, actor=None, reason="Không đủ điều kiện", at=RECEIVED_AT)
     elif state == S.WITHDRAWN:
-        d = svc.dossier_withdraw(dossier=d, actor=clerk, reason="Người nộp rút", at=RECEIVED_AT)
+        d = svc.dossier_withdraw(dossier=d, actor=None, reason="Người nộp rút", at=RECEIVED_AT)
     assert Dossier.objects.get(pk=d.pk).state == state  # the setup itself is checked
     return d
 
 
 def _perform(action: str, d: Dossier, staff) -> Dossier:
     """Call the service of `action` with valid arguments."""
-    user = staff["builder"]
+    user = None
+    officer = staff["builder"]
     calls = {
         Action.ACCEPT: lambda: svc.dossier_accept(dossier=d, actor=user, at=ACT_AT),
         Action.REJECT: lambda: svc.dossier_reject(dossier=d, actor=user, reason="Không đúng thẩm quyền", at=ACT_AT),
-        Action.ASSIGN: lambda: svc.dossier_assign(dossier=d, actor=user, officer=user, at=ACT_AT),
+        Action.ASSIGN: lambda: svc.dossier_assign(dossier=d, actor=user, officer=officer, at=ACT_AT),
         Action.TRANSFER: lambda: svc.dossier_transfer(dossier=d, actor=user, at=ACT_AT),
+        Action.SEND_BACK: lambda: svc.dossier_send_back(dossier=d, actor=user, reason="Thiếu ý kiến", at=ACT_AT),
+        Action.SKIP_STEP: lambda: svc.dossier_skip_step(dossier=d, actor=user, step=2, reason="Không cần", at=ACT_AT),
         Action.REQUEST_SUPPLEMENT: lambda: svc.dossier_request_supplement(dossier=d, actor=user, reason="Thiếu giấy tờ", at=ACT_AT),
         Action.RESUME: lambda: svc.dossier_resume(dossier=d, actor=user, at=ACT_AT),
         Action.APPROVE: lambda: svc.dossier_approve(dossier=d, actor=user, at=ACT_AT),
         Action.REFUSE: lambda: svc.dossier_refuse(dossier=d, actor=user, reason="Không đủ điều kiện", at=ACT_AT),
+        Action.STOP: lambda: svc.dossier_stop(dossier=d, actor=user, reason="Không bổ sung", at=ACT_AT),
         Action.APOLOGIZE: lambda: svc.dossier_apologize(
             dossier=d, actor=user, new_date=date(2022, 3, 25), reason="Chờ ý kiến phối hợp", at=ACT_AT),
         Action.RETURN_RESULT: lambda: svc.dossier_return_result(dossier=d, actor=user, at=ACT_AT),
@@ -86,7 +106,7 @@ PAIRS = [(state, action) for state in S.values for action in Action.values]
 def test_action_follows_the_tables(state, action, procedures, org, staff):
     """Allowed → the service lands in the table's target with one new event; forbidden →
     ConflictError and nothing changes."""
-    d = _in_state(state, procedures, org, staff)
+    d = _in_state(state, procedures, org, action)
     before = Dossier.objects.get(pk=d.pk)
     events_before = list(before.events.order_by("id").values_list("id", "action"))
     target = ACTION_TRANSITIONS[action][1] or state
