@@ -93,6 +93,8 @@ MSG_ON_THE_SPOT_ONLY = "Chỉ hồ sơ “4 tại chỗ” mới được giải
 
 # Stored in the record (data, not UI text): always Vietnamese.
 ON_THE_SPOT_NOTE = "Giải quyết tại chỗ"
+#: the lead unit's decision step, added when a template's last processing step is another unit's
+DECISION_STEP_NAME = "Xem xét, phê duyệt kết quả"
 
 #: what an action is called in "Chỉ … được {verb} hồ sơ này."
 VERBS: dict[str, str] = {
@@ -389,7 +391,8 @@ def plan_steps(
     """The dossier's steps from the template: leading counter steps are the reception, trailing
     ones the return (both at the receiving unit); the rest are processing steps at their unit
     (the lead unit where the template names none). Without a processing step, one at the lead
-    unit with the whole time."""
+    unit with the whole time; when the last processing step is another unit's, a decision step
+    of the lead unit (no time of its own) follows it, since the lead unit alone approves (D17)."""
     ordered = sorted(template, key=lambda t: t.order)
     first = next((i for i, t in enumerate(ordered) if not t.counter), len(ordered))
     last = next((i for i in range(len(ordered) - 1, -1, -1) if not ordered[i].counter), -1)
@@ -403,20 +406,31 @@ def plan_steps(
             kind, unit = PROCESSING, (t.unit_id or resolving_unit_id)
         steps.append({"order": t.order, "name": t.name, "unit_id": unit, "allotted_time": t.allotted_time,
                       "kind": kind})
-    if not any(s["kind"] == PROCESSING for s in steps):
-        order = max((s["order"] for s in steps if s["kind"] == RECEPTION), default=0) + 1
-        for s in steps:
-            if s["kind"] == RETURN:
-                s["order"] += 1
-        steps.append({"order": order, "name": default_name, "unit_id": resolving_unit_id,
-                      "allotted_time": processing_time if not steps else 0, "kind": PROCESSING})
-        steps.sort(key=lambda s: s["order"])
+    processing = [s for s in steps if s["kind"] == PROCESSING]
+    if not processing:
+        _insert_step(steps, after=max((s["order"] for s in steps if s["kind"] == RECEPTION), default=0),
+                     name=default_name, unit_id=resolving_unit_id, allotted_time=processing_time if not steps else 0)
+    elif processing[-1]["unit_id"] != resolving_unit_id:
+        # the lead unit decides last (D17): a template ending at another unit gets its decision step
+        _insert_step(steps, after=processing[-1]["order"], name=DECISION_STEP_NAME, unit_id=resolving_unit_id,
+                     allotted_time=0)
     return steps
 
 
-def processing_count(template: Sequence[TemplateStep]) -> int:
+def _insert_step(steps: list[dict], *, after: int, name: str, unit_id: int, allotted_time: int) -> None:
+    for s in steps:
+        if s["order"] > after:
+            s["order"] += 1
+    steps.append({"order": after + 1, "name": name, "unit_id": unit_id, "allotted_time": allotted_time,
+                  "kind": PROCESSING})
+    steps.sort(key=lambda s: s["order"])
+
+
+def processing_count(template: Sequence[TemplateStep], resolving_unit_id: int | None) -> int:
     """How many processing steps a dossier of this template gets (hand-offs between them: one less)."""
-    return max(1, sum(1 for t in template if not t.counter))
+    steps = plan_steps(template, receiving_unit_id=0, resolving_unit_id=resolving_unit_id,
+                       processing_time=0, default_name="")
+    return sum(1 for s in steps if s["kind"] == PROCESSING)
 
 
 def steps_to_settle(case: Case, action: str) -> list[int]:
@@ -552,6 +566,15 @@ def precondition(action: str, case: Case) -> None:
     elif action == A.ASSIGN:
         if case.current() is None:
             raise ConflictError(MSG_NOT_HANDED_OVER, errors={"state": [DossierState(d.state).label]})
+
+
+def precondition_fails(action: str, case: Case) -> bool:
+    """Whether the dossier itself stands in the way of `action` (409), whoever acts."""
+    try:
+        precondition(action, case)
+    except DossierError:
+        return True
+    return False
 
 
 def act(action: str, case: Case, ctx: Context) -> Effect:

@@ -57,6 +57,10 @@ REFUSE_REASONS = [
     "Người nộp không bổ sung hồ sơ theo yêu cầu",
     "Thửa đất đang có tranh chấp, chưa đủ điều kiện giải quyết",
 ]
+STOP_REASONS = [
+    "Người nộp không bổ sung hồ sơ trong thời hạn theo Phiếu yêu cầu bổ sung",
+    "Người nộp đề nghị dừng giải quyết để hoàn thiện hồ sơ",
+]
 WITHDRAW_REASONS = ["Người nộp có đơn xin rút hồ sơ", "Người nộp đề nghị dừng giải quyết để điều chỉnh nhu cầu"]
 APOLOGY_REASONS = [
     "Cần xác minh thêm thông tin với cơ quan liên quan",
@@ -441,10 +445,16 @@ def demo_dossiers_load(*, today: date | None = None, stdout=None) -> DemoHistory
 
 
 def _demo_dossier(lifecycle, rng, cal, org, staff, procedure, sc: Scenario, person, dice, now) -> Dossier:
+    """One demo history through the services, each action by the demo staff D17 names (the
+    system, ``None``, where a unit has no demo account): the counter hands over on time (a few
+    deliberately late, flagged "chậm chuyển"), each unit's leader assigns its officer, the
+    officer completes the step, the lead unit's leader decides, the counter returns."""
+    from dossiers import core
+
     receiving = org.receiving_unit(procedure)
     resolving_id = procedure.resolving_unit_id
-    clerk = staff.get(receiving.pk, COUNTER_CLERK, OFFICER, LEADER)
-    leader = staff.get(resolving_id, LEADER, OFFICER)
+    clerk = staff.get(receiving.pk, COUNTER_CLERK)
+    lead_leader = staff.get(resolving_id, LEADER)
     return_channel = {Channel.ONLINE: ReturnChannel.ONLINE, Channel.POSTAL: ReturnChannel.POSTAL}.get(
         sc.channel, ReturnChannel.COUNTER)
     d = lifecycle.dossier_register(
@@ -458,23 +468,41 @@ def _demo_dossier(lifecycle, rng, cal, org, staff, procedure, sc: Scenario, pers
 
     # Action timeline (same tie order as the importer: resume, transfer, request).
     actions: list[tuple[datetime, int, str]] = []
-    assign_at = min(_office_moment(cal, sc.received_at + timedelta(minutes=rng.randint(5, 90))), now)
     for P, Q in sc.supplements:
         actions.append((P, 2, "request"))
         if Q is not None:
             actions.append((Q, 0, "resume"))
     actions += [(t, 1, "transfer") for t in sc.transfers]
     actions.sort(key=lambda a: (a[0], a[1]))
-    if (actions and actions[0][0] < assign_at) or (sc.resolved_at and sc.resolved_at < assign_at):
-        assign_at = sc.received_at
-    if (not sc.outcome and not sc.supplements and not sc.transfers
-            and now - sc.received_at < timedelta(days=1) and rng.random() < 0.5):
-        return d  # a new arrival nobody has assigned yet
-    first_unit = d.steps.order_by("order").first().unit_id
-    officer = staff.get(first_unit, OFFICER, LEADER) or staff.get(resolving_id, OFFICER, LEADER)
-    d = lifecycle.dossier_assign(dossier=d, actor=staff.get(first_unit, LEADER) or leader, officer=officer, at=assign_at)
+    first_action = min([a[0] for a in actions] + ([sc.resolved_at] if sc.resolved_at else []) + [now])
+    # D18: the hand-over, within its deadline; one in twenty the next working day, late.
+    handover_at = _office_moment(cal, sc.received_at + timedelta(minutes=rng.randint(10, 120)))
+    if handover_at > d.handover_due_at:
+        handover_at = d.handover_due_at
+    if dice > 0.95:
+        late = datetime.combine(cal.next_working_day(d.handover_due_at.astimezone(LOCAL_TZ).date()), time(14, 0), LOCAL_TZ)
+        handover_at = late if late <= first_action else handover_at
+    handover_at = max(min(handover_at, first_action), sc.received_at)
+    if not sc.outcome and not sc.supplements and (handover_at > now or (now <= d.handover_due_at and dice < 0.5)):
+        return d  # a new arrival the counter hands over later, within its deadline
+    d = lifecycle.dossier_transfer(dossier=d, actor=clerk, at=handover_at)
 
-    # An apology for a dossier that runs late, at most once, after the last pause.
+    def holder() -> int:
+        return d.current_unit_id
+
+    def take(when: datetime) -> None:
+        """The holding unit's leader assigns its officer (the leader himself when it has none)."""
+        nonlocal d
+        unit = holder()
+        officer = staff.get(unit, OFFICER, LEADER)
+        if officer is not None:
+            d = lifecycle.dossier_assign(dossier=d, actor=staff.get(unit, LEADER) or officer, officer=officer, at=when)
+
+    def worker():
+        return staff.get(holder(), OFFICER, LEADER)
+
+    take(handover_at)
+    # An apology for a dossier that runs late, at most once, after the last pause, on a working day.
     end = sc.resolved_at or now
     last_pause_end = max((Q or now for _P, Q in sc.supplements), default=sc.received_at)
     apology = None
@@ -493,29 +521,41 @@ def _demo_dossier(lifecycle, rng, cal, org, staff, procedure, sc: Scenario, pers
         actions.sort(key=lambda a: (a[0], a[1]))
 
     for when, _rank, what in actions:
-        if when < assign_at:
-            when = assign_at
-        current = d.current_unit_id
-        worker = staff.get(current, OFFICER, LEADER)
+        when = max(when, handover_at)
+        case = lifecycle.case_of(d)
         if what == "transfer":
-            d = lifecycle.dossier_transfer(dossier=d, actor=worker, at=when)
+            if d.state != "in_processing" or core.precondition_fails(core.Action.TRANSFER, case):
+                continue
+            d = lifecycle.dossier_transfer(dossier=d, actor=worker(), at=when)
+            take(when)
         elif what == "request":
             d = lifecycle.dossier_request_supplement(
-                dossier=d, actor=worker, reason=rng.choice(SUPPLEMENT_REASONS), at=when,
+                dossier=d, actor=worker(), reason=rng.choice(SUPPLEMENT_REASONS), at=when,
                 documents="Bản sao có chứng thực", )
         elif what == "resume":
             d = lifecycle.dossier_resume(dossier=d, actor=clerk, at=when, note="Người nộp đã bổ sung đủ hồ sơ")
         elif what == "apologize":
             d = lifecycle.dossier_apologize(
-                dossier=d, actor=staff.get(resolving_id, LEADER) or worker, new_date=apology[1],
-                reason=rng.choice(APOLOGY_REASONS), at=when,
+                dossier=d, actor=lead_leader, new_date=apology[1], reason=rng.choice(APOLOGY_REASONS), at=when,
             )
     if sc.outcome:
-        E = max(sc.resolved_at, assign_at)
-        if sc.outcome == "approved":
-            d = lifecycle.dossier_approve(dossier=d, actor=leader, at=E, note="Đã ký duyệt kết quả")
-        elif sc.outcome == "refused":
-            d = lifecycle.dossier_refuse(dossier=d, actor=leader, reason=rng.choice(REFUSE_REASONS), at=E)
+        E = max(sc.resolved_at, handover_at)
+        outcome = sc.outcome
+        if outcome == "refused" and d.state == "awaiting_supplement" and dice > 0.4:
+            outcome = "stopped"  # the supplement never came: the lead unit stops it (D16, Mẫu 05)
+        if outcome == "approved":
+            # each unit completes its step before the lead unit's final one (by E)
+            while d.state == "in_processing":
+                case = lifecycle.case_of(d)
+                if case.current() is None or case.current().order >= case.lead_final().order:
+                    break
+                d = lifecycle.dossier_transfer(dossier=d, actor=worker(), at=E)
+                take(E)
+            d = lifecycle.dossier_approve(dossier=d, actor=lead_leader, at=E, note="Đã ký duyệt kết quả")
+        elif outcome == "stopped":
+            d = lifecycle.dossier_stop(dossier=d, actor=lead_leader, reason=rng.choice(STOP_REASONS), at=E)
+        elif outcome == "refused":
+            d = lifecycle.dossier_refuse(dossier=d, actor=lead_leader, reason=rng.choice(REFUSE_REASONS), at=E)
         else:
             d = lifecycle.dossier_withdraw(dossier=d, actor=clerk, reason=rng.choice(WITHDRAW_REASONS), at=E)
         if sc.returned_at is not None:

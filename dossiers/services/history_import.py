@@ -204,7 +204,6 @@ class _Catalogue:
         for t in ProcedureStep.objects.select_related("unit").order_by("procedure_id", "order"):
             self.templates.setdefault(t.procedure_id, []).append(t)
         self.templates = {pid: lifecycle.template_steps(ts) for pid, ts in self.templates.items()}
-        self.processing_counts = {pid: core.processing_count(ts) for pid, ts in self.templates.items()}
 
 
 class _RowChecker:
@@ -323,8 +322,10 @@ class _RowChecker:
                 err("returned_at", MSG_RETURNED_BEFORE_RESOLVED)
 
         supplements = self._supplements(raw.get("supplements", ""), line, errors, received_at, outcome, resolved_at)
+        lead = resolving or (procedure.resolving_unit if procedure is not None else None)
         transfers = self._transfers(
             raw.get("transfers", ""), line, errors, received_at, resolved_at, supplements, procedure,
+            lead.pk if lead is not None else None,
         )
 
         if len(errors) > n_before:
@@ -383,7 +384,7 @@ class _RowChecker:
             good = False
         return out if good else []
 
-    def _transfers(self, value, line, errors, received_at, resolved_at, supplements, procedure):
+    def _transfers(self, value, line, errors, received_at, resolved_at, supplements, procedure, resolving_unit_id):
         column = "transfers"
         items = [s.strip() for s in value.split(";")] if value else []
         if items and items[-1] == "":
@@ -400,7 +401,7 @@ class _RowChecker:
             return out
         n_before = len(errors)
         if procedure is not None:
-            steps = self.cat.processing_counts.get(procedure.pk, 1)
+            steps = core.processing_count(self.cat.templates.get(procedure.pk, ()), resolving_unit_id)  # noqa: E501
             if len(out) > steps - 1:
                 errors.append(_located(line, column, MSG_TRANSFER_TOO_MANY.format(steps=steps, max=steps - 1)))
         for i, t in enumerate(out, start=1):
@@ -503,8 +504,9 @@ def history_plan(row: HistoryRow) -> list[PlannedAction]:
     approval or a stop the executors mark the processing steps the old system kept no record
     of as not needed (:func:`dossiers.core.steps_to_settle`)."""
     plan = [PlannedAction("register", row.received_at)]
-    if not row.on_the_spot:
-        plan.append(PlannedAction(Action.TRANSFER, row.received_at))  # the counter's hand-over
+    if not row.on_the_spot or row.supplements or row.transfers:
+        # the counter's hand-over; a "4 tại chỗ" dossier resolved at the desk has none
+        plan.append(PlannedAction(Action.TRANSFER, row.received_at))
     # Supplements are ordered and disjoint (validated); each hand-off goes after the pause
     # actions before it and after a resume at the same instant, before a request at it.
     transfers = list(row.transfers)

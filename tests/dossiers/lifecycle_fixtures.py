@@ -144,3 +144,23 @@ def dossier_snapshot(dossier: Dossier, *, exclude=("code",)) -> dict:
         "pauses": [_row(p) for p in d.pauses.order_by("requested_at", "id")],
         "events": [_row(e) for e in d.events.order_by("at", "id")],
     }
+
+
+def walk_to(dossier: Dossier, action: str = "approve", *, at=None, **params) -> Dossier:
+    """Drive a received dossier through its path as the system (actor None: each step by the unit
+    D17 names): hand-over, each processing step completed, then `action` (approve, refuse, stop)
+    at the lead unit's final step. For tests whose subject is not who acts."""
+    from dossiers import core
+    from dossiers.services import lifecycle as svc
+
+    when = at or dossier.received_at
+    if dossier.state == "received":
+        dossier = svc.dossier_transfer(dossier=dossier, actor=None, at=when)
+    case = svc.case_of(dossier)
+    final = case.lead_final()
+    while case.current() is not None and case.current().order < final.order:
+        dossier = svc.dossier_transfer(dossier=dossier, actor=None, at=when)
+        case = svc.case_of(dossier)
+    defaults = {"approve": {"note": ""}, "refuse": {"reason": "Không đủ điều kiện"}, "stop": {"reason": "Dừng"}}
+    return svc.dossier_transition(dossier=dossier, action=action, actor=None, at=when,
+                                  params={**defaults.get(action, {}), **params})

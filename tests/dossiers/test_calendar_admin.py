@@ -29,6 +29,9 @@ def setup():
     return centre, procedure, admin, clerk
 
 
+from tests.dossiers.lifecycle_fixtures import walk_to  # noqa: E402
+
+
 def register(centre, procedure, when):
     return lifecycle.dossier_register(
         procedure=procedure, receiving_unit=centre, channel="direct", applicant={"name": "Trần Thị B"},
@@ -41,7 +44,7 @@ def test_override_day_off_moves_open_dossier_and_records_history(setup, django_c
     centre, procedure, admin, _clerk = setup
     open_dossier = register(centre, procedure, at(2022, 11, 7))
     closed = register(centre, procedure, at(2022, 11, 7, 10))
-    lifecycle.dossier_approve(dossier=closed, actor=admin, at=at(2022, 11, 10))
+    walk_to(closed, at=at(2022, 11, 10))
     assert open_dossier.due_date == date(2022, 11, 14)
 
     impact = calendar_override_impact(day=date(2022, 11, 9), is_working_day=False)

@@ -81,15 +81,18 @@ def test_a_good_file_is_replayed_with_the_engines_dates_classes_and_history(proc
     assert (a.state, a.outcome, a.due_date, a.classification) == (S.RETURNED, "approved", date(2022, 2, 11), "early")
     assert (a.received_at, a.resolved_at, a.returned_at) == (at(2022, 1, 28, 9), at(2022, 2, 10, 10), at(2022, 2, 11, 8))
     assert (a.applicant_name, a.channel, a.current_unit) == ("Nguyễn Văn An", "direct", org["centre"])
-    assert [e.action for e in a.events.order_by("at", "id")] == ["receive", Action.ASSIGN, Action.APPROVE, Action.RETURN_RESULT]
+    assert [e.action for e in a.events.order_by("at", "id")] == ["receive", Action.TRANSFER, Action.APPROVE, Action.RETURN_RESULT]
     assert a.steps.get().classification == "early"
+    handover = a.events.get(action=Action.TRANSFER)  # the counter's, at the receipt instant (D18)
+    assert (handover.at, handover.unit, handover.to_unit, a.handed_over_at) == (
+        at(2022, 1, 28, 9), org["centre"], org["justice"], at(2022, 1, 28, 9))
 
     b = by_code["OLD-0002"]
     assert (b.state, b.base_due_date, b.due_date, b.classification, b.supplement_count) == (
         S.REFUSED, date(2022, 2, 7), date(2022, 2, 11), "on_time", 1)
     assert list(b.pauses.values_list("requested_at", "completed_at")) == [(at(2022, 1, 26, 10), at(2022, 2, 8, 9))]
     assert [(e.action, e.due_date) for e in b.events.order_by("at", "id")] == [
-        ("receive", date(2022, 2, 7)), (Action.ASSIGN, date(2022, 2, 7)), (Action.REQUEST_SUPPLEMENT, date(2022, 2, 7)),
+        ("receive", date(2022, 2, 7)), (Action.TRANSFER, date(2022, 2, 7)), (Action.REQUEST_SUPPLEMENT, date(2022, 2, 7)),
         (Action.RESUME, date(2022, 2, 11)), (Action.REFUSE, date(2022, 2, 11))]
     assert b.outcome_note == hi.REFUSE_REASON
 
@@ -112,8 +115,10 @@ def test_a_good_file_is_replayed_with_the_engines_dates_classes_and_history(proc
         (org["construction"], "early"), (org["justice"], "late"), (org["construction"], "on_time")]
     assert (f.state, f.classification, f.due_date) == (S.APPROVED, "on_time", date(2022, 3, 15))
     assert [(ev.action, ev.to_unit) for ev in f.events.order_by("at", "id")] == [
-        ("receive", None), (Action.ASSIGN, None), (Action.TRANSFER, org["justice"]),
+        ("receive", None), (Action.TRANSFER, org["construction"]), (Action.TRANSFER, org["justice"]),
         (Action.TRANSFER, org["construction"]), (Action.APPROVE, None)]
+    assert [ev.unit for ev in f.events.order_by("at", "id")] == [  # each by the unit D17 names
+        org["centre"], org["centre"], org["construction"], org["justice"], org["construction"]]
 
     g = by_code["G-LEAD"]
     assert (g.resolving_unit, g.current_unit, g.state) == (org["construction"], org["construction"], S.IN_PROCESSING)
@@ -273,7 +278,7 @@ def test_a_live_dossier_code_cannot_be_imported_again(procedures, org):
 def _live_lien_thong(org, procedures):
     """The dossier of line 7-like history, driven through the services one by one."""
     d = register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 9), applicant={"name": "Lò Văn Pá"})
-    d = svc.dossier_assign(dossier=d, actor=None, officer=None, at=at(2022, 3, 1, 9))
+    d = svc.dossier_transfer(dossier=d, actor=None, at=at(2022, 3, 1, 9))
     d = svc.dossier_transfer(dossier=d, actor=None, at=at(2022, 3, 3, 10))
     d = svc.dossier_request_supplement(dossier=d, actor=None, reason=hi.SUPPLEMENT_REASON, at=at(2022, 3, 4, 9))
     d = svc.dossier_resume(dossier=d, actor=None, at=at(2022, 3, 9, 14))
@@ -284,7 +289,7 @@ def _live_lien_thong(org, procedures):
 
 def _live_refused_while_waiting(org, procedures):
     d = register(procedures["days10"], org, received_at=at(2022, 1, 17, 9), channel="online", applicant={"name": "Lò Văn Pá"})
-    d = svc.dossier_assign(dossier=d, actor=None, officer=None, at=at(2022, 1, 17, 9))
+    d = svc.dossier_transfer(dossier=d, actor=None, at=at(2022, 1, 17, 9))
     d = svc.dossier_request_supplement(dossier=d, actor=None, reason=hi.SUPPLEMENT_REASON, at=at(2022, 1, 19, 9))
     d = svc.dossier_resume(dossier=d, actor=None, at=at(2022, 1, 24, 9))
     d = svc.dossier_request_supplement(dossier=d, actor=None, reason=hi.SUPPLEMENT_REASON, at=at(2022, 1, 26, 9))
@@ -299,7 +304,7 @@ def _live_on_the_spot(org, procedures):
 
 def _live_withdrawn(org, procedures):
     d = register(procedures["cal15"], org, received_at=at(2022, 1, 28, 16), channel="postal", applicant={"name": "Lò Văn Pá"})
-    d = svc.dossier_assign(dossier=d, actor=None, officer=None, at=at(2022, 1, 28, 16))
+    d = svc.dossier_transfer(dossier=d, actor=None, at=at(2022, 1, 28, 16))
     return svc.dossier_withdraw(dossier=d, actor=None, reason=hi.WITHDRAW_REASON, at=at(2022, 2, 3, 9))
 
 
@@ -354,7 +359,7 @@ def test_tied_instants_replay_in_order(procedures, org):
     hi.dossier_history_import_text(csv_text(*(line(code=f"T-{i}", **v) for i, v in enumerate(TIE_VALUES))))
     first = Dossier.objects.get(code="T-0")
     assert [e.action for e in first.events.order_by("at", "id")] == [
-        "receive", Action.ASSIGN, Action.TRANSFER, Action.REQUEST_SUPPLEMENT, Action.RESUME, Action.TRANSFER, Action.APPROVE]
+        "receive", Action.TRANSFER, Action.TRANSFER, Action.REQUEST_SUPPLEMENT, Action.RESUME, Action.TRANSFER, Action.APPROVE]
     second = Dossier.objects.get(code="T-1")
     assert [e.action for e in second.events.order_by("at", "id")][-3:] == [Action.RESUME, Action.TRANSFER, Action.REFUSE]
 

@@ -31,7 +31,8 @@ from dossiers.models import (
 )
 from dossiers.roles import COUNTER_CLERK, OFFICER, role_group_name
 from dossiers.selectors import calendar_get
-from dossiers.services.lifecycle import MSG_CCCD, MSG_ON_THE_SPOT, dossier_approve, dossier_register
+from dossiers.services.lifecycle import MSG_CCCD, MSG_ON_THE_SPOT, dossier_register
+from tests.dossiers.lifecycle_fixtures import walk_to
 from dossiers.views.intake import render_receipt
 from tests.conftest import IN_CI
 
@@ -533,9 +534,9 @@ def test_worklist_shows_todays_intake_results_and_postal_returns_of_the_unit(cle
     section with the list columns and deadline labels; another unit's dossier is absent."""
     today = register(w, name="Hồ Sơ Hôm Nay")
     ready = register(w, name="Chờ Trả Tại Quầy")
-    dossier_approve(dossier=ready, actor=w.clerk)
+    walk_to(ready)
     postal = register(w, name="Gửi Bưu Chính", return_channel=ReturnChannel.POSTAL)
-    dossier_approve(dossier=postal, actor=w.clerk)
+    walk_to(postal)
     register(w, unit=w.district, name="Huyện Khác")
     html = clerk_client.get(reverse("dossiers:worklist")).content.decode()
     for column in ("STT", "Mã hồ sơ", "Tên thủ tục", "Chủ hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả", "Tình trạng", "Thao tác"):

@@ -24,6 +24,17 @@ def fresh(d: Dossier) -> Dossier:
     return Dossier.objects.get(pk=d.pk)
 
 
+def handed_over(d: Dossier, clerk=None, when=None) -> Dossier:
+    """The counter's hand-over to the first processing unit (D18), at the receipt instant."""
+    return svc.dossier_transfer(dossier=d, actor=clerk, at=when or d.received_at)
+
+
+def taken(d: Dossier, officer, when=None) -> Dossier:
+    """Handed over, and taken by `officer` himself (an officer acts on what he is assigned, D17)."""
+    d = handed_over(d)
+    return svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=when or d.received_at)
+
+
 def close_of(day: date) -> datetime:
     return datetime.combine(day, time(17, 0), LOCAL_TZ)
 
@@ -109,10 +120,13 @@ def test_a_procedure_without_template_gets_one_step_at_its_resolving_unit(proced
 
 
 def test_transfer_hands_off_to_the_next_unit_and_classifies_the_finished_step(procedures, org, staff):
-    """Assign starts step 1 at the construction department; a transfer on 3/3 finishes it early
-    (due 4/3) and hands over to justice; a transfer on 14/3 finishes step 2 late (due 11/3)."""
+    """The counter hands over to step 1 at the construction department; a transfer on 3/3
+    finishes it early (due 4/3) and hands over to justice; a transfer on 14/3 finishes step 2 late
+    (due 11/3); the lead unit's leader approves at the final step."""
     builder, officer = staff["builder"], staff["officer"]
     d = register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 9))
+    d = handed_over(d, staff["clerk"], at(2022, 3, 1, 9, 30))
+    assert fresh(d).handed_over_at == at(2022, 3, 1, 9, 30)
     d = svc.dossier_assign(dossier=d, actor=builder, officer=builder, at=at(2022, 3, 1, 10))
     assert (fresh(d).state, fresh(d).current_unit, fresh(d).assigned_to) == (S.IN_PROCESSING, org["construction"], builder)
 
@@ -126,14 +140,16 @@ def test_transfer_hands_off_to_the_next_unit_and_classifies_the_finished_step(pr
     assert (event.action, event.to_unit, event.unit, event.note) == (Action.TRANSFER, org["justice"], org["construction"], "Đã thẩm định")
     assert (event.data["step"], event.data["finished_step"]) == (2, 1)
 
+    d = svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=at(2022, 3, 3, 11))
     d = svc.dossier_transfer(dossier=d, actor=officer, at=at(2022, 3, 14, 10))
     s2 = fresh(d).steps.get(order=2)
     assert (s2.classification, fresh(d).current_unit) == ("late", org["construction"])
 
+    leader = staff["construction_leader"]
     with pytest.raises(DossierError) as exc:
-        svc.dossier_transfer(dossier=d, actor=builder, at=at(2022, 3, 14, 11))
-    assert exc.value.message == svc.MSG_LAST_STEP
-    d = svc.dossier_approve(dossier=d, actor=builder, at=at(2022, 3, 15, 9))
+        svc.dossier_transfer(dossier=d, actor=leader, at=at(2022, 3, 14, 11))
+    assert exc.value.message == svc.MSG_LAST_STEP.format(lead="Sở Xây dựng")
+    d = svc.dossier_approve(dossier=d, actor=leader, at=at(2022, 3, 15, 9))
     s3 = fresh(d).steps.get(order=3)
     assert (s3.state, s3.classification) == (DossierStep.State.DONE, "on_time")
     assert (fresh(d).classification, fresh(d).current_unit) == ("on_time", org["centre"])
@@ -148,7 +164,7 @@ def test_supplement_pauses_and_resume_moves_the_due_date_over_tet(procedures, or
     officer, clerk = staff["officer"], staff["clerk"]
     d = register(procedures["days10"], org, received_at=at(2022, 1, 17, 9))
     assert fresh(d).due_date == date(2022, 2, 7)
-    d = svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=at(2022, 1, 17, 10))
+    d = taken(d, officer, at(2022, 1, 17, 10))
     d = svc.dossier_request_supplement(dossier=d, actor=officer, reason="Thiếu tờ khai", documents="Tờ khai", at=at(2022, 1, 26, 10))
     d = fresh(d)
     assert (d.state, d.paused_at, d.paused_on, d.supplement_count) == (S.AWAITING_SUPPLEMENT, at(2022, 1, 26, 10), date(2022, 1, 26), 1)
@@ -172,7 +188,7 @@ def test_supplement_pauses_and_resume_moves_the_due_date_over_tet(procedures, or
 def test_a_second_supplement_is_counted_and_both_pauses_move_the_due_date(procedures, org, staff):
     """5 days from Tue 1/3 → 8/3. Pause 2/3–4/3 (+2: 3/3, 4/3) → 10/3; pause 9/3–10/3 (+1) → 11/3."""
     officer = staff["officer"]
-    d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
+    d = taken(register(procedures["days5"], org, received_at=at(2022, 3, 1, 9)), officer)
     for start, end in ((at(2022, 3, 2, 9), at(2022, 3, 4, 9)), (at(2022, 3, 9, 9), at(2022, 3, 10, 9))):
         d = svc.dossier_request_supplement(dossier=d, actor=officer, reason="Bổ sung", at=start)
         d = svc.dossier_resume(dossier=d, actor=officer, at=end)
@@ -185,9 +201,9 @@ def test_a_second_supplement_is_counted_and_both_pauses_move_the_due_date(proced
 def test_resolution_during_a_supplement_closes_the_pause_without_moving_the_due_date(procedures, org, staff):
     """Refused while waiting: the open pause ends at E; D stays as it was (D7)."""
     officer = staff["officer"]
-    d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
+    d = taken(register(procedures["days5"], org, received_at=at(2022, 3, 1, 9)), officer)
     d = svc.dossier_request_supplement(dossier=d, actor=officer, reason="Bổ sung", at=at(2022, 3, 2, 9))
-    d = svc.dossier_refuse(dossier=d, actor=officer, reason="Không bổ sung", at=at(2022, 3, 21, 9))
+    d = svc.dossier_refuse(dossier=d, actor=staff["justice_leader"], reason="Không bổ sung", at=at(2022, 3, 21, 9))
     d = fresh(d)
     assert (d.state, d.due_date, d.classification, d.paused_at) == (S.REFUSED, date(2022, 3, 8), "late", None)
     assert d.pauses.get().completed_at == at(2022, 3, 21, 9)
@@ -200,15 +216,15 @@ def test_apology_once_does_not_move_the_due_date_and_late_stays_late(procedures,
     """5 days from Tue 1/3 → D = Tue 8/3. Apology on Fri 4/3 with a new appointment 11/3:
     D unchanged; a second apology is refused; resolved 10/3 (before the new appointment) is
     still late (D8)."""
-    leader = staff["officer"]
-    d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
+    leader = staff["justice_leader"]
+    d = handed_over(register(procedures["days5"], org, received_at=at(2022, 3, 1, 9)))
     d = svc.dossier_apologize(dossier=d, actor=leader, new_date=date(2022, 3, 11), reason="Chờ xác minh", at=at(2022, 3, 4, 10))
     d = fresh(d)
     assert (d.due_date, d.appointment_date, d.apologized_at, d.apology_reason) == (
         date(2022, 3, 8), date(2022, 3, 11), at(2022, 3, 4, 10), "Chờ xác minh")
     event = d.events.order_by("id").last()
     assert (event.action, event.due_date, event.data) == (Action.APOLOGIZE, date(2022, 3, 8), {"new_date": "2022-03-11", "late_apology": False})
-    assert event.from_state == event.to_state == S.RECEIVED
+    assert event.from_state == event.to_state == S.IN_PROCESSING
 
     version, events = d.version, d.events.count()
     with pytest.raises(ConflictError) as exc:
@@ -232,14 +248,14 @@ def test_apology_once_does_not_move_the_due_date_and_late_stays_late(procedures,
 def test_late_apology_is_flagged(apology_at, late, procedures, org, staff):
     """An apology later than the working day before D is a late apology (D8)."""
     d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
-    d = svc.dossier_apologize(dossier=d, actor=staff["officer"], new_date=date(2022, 3, 18), reason="Trễ", at=apology_at)
+    d = svc.dossier_apologize(dossier=d, actor=staff["justice_leader"], new_date=date(2022, 3, 18), reason="Trễ", at=apology_at)
     assert fresh(d).events.order_by("id").last().data["late_apology"] is late
 
 
 def test_apology_needs_a_new_date_after_the_due_date(procedures, org, staff):
     d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
     with pytest.raises(DossierError) as exc:
-        svc.dossier_apologize(dossier=d, actor=staff["officer"], new_date=date(2022, 3, 8), reason="Trễ", at=at(2022, 3, 4))
+        svc.dossier_apologize(dossier=d, actor=staff["justice_leader"], new_date=date(2022, 3, 8), reason="Trễ", at=at(2022, 3, 4))
     assert exc.value.message == svc.MSG_APOLOGY_DATE.format(due="08/03/2022")
     assert fresh(d).apologized_at is None
 
@@ -247,10 +263,10 @@ def test_apology_needs_a_new_date_after_the_due_date(procedures, org, staff):
 # --- resolution and classification (D9) ------------------------------------------------------------
 
 
-RESOLVERS = {
-    "approved": lambda d, user, when: svc.dossier_approve(dossier=d, actor=user, at=when),
-    "refused": lambda d, user, when: svc.dossier_refuse(dossier=d, actor=user, reason="Không đủ điều kiện", at=when),
-    "withdrawn": lambda d, user, when: svc.dossier_withdraw(dossier=d, actor=user, reason="Người nộp rút", at=when),
+RESOLVERS = {  # by whom D17 names: the lead unit's leader, the counter for a withdrawal
+    "approved": lambda d, staff, when: svc.dossier_approve(dossier=d, actor=staff["justice_leader"], at=when),
+    "refused": lambda d, staff, when: svc.dossier_refuse(dossier=d, actor=staff["justice_leader"], reason="Không đủ điều kiện", at=when),
+    "withdrawn": lambda d, staff, when: svc.dossier_withdraw(dossier=d, actor=staff["clerk"], reason="Người nộp rút", at=when),
 }
 
 
@@ -266,8 +282,8 @@ RESOLVERS = {
 )
 def test_every_outcome_is_classified_against_the_due_date(outcome, resolved_at, classification, procedures, org, staff):
     """Approved, refused and withdrawn are all resolved and classified e < D / e = D / e > D."""
-    d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
-    RESOLVERS[outcome](d, staff["officer"], resolved_at)
+    d = handed_over(register(procedures["days5"], org, received_at=at(2022, 3, 1, 9)))
+    RESOLVERS[outcome](d, staff, resolved_at)
     d = fresh(d)
     assert (d.outcome, d.classification, d.resolved_at, d.resolved_on) == (outcome, classification, resolved_at, resolved_at.date())
     assert d.state == {"approved": S.APPROVED, "refused": S.REFUSED, "withdrawn": S.WITHDRAWN}[outcome]
@@ -280,16 +296,16 @@ def test_every_outcome_is_classified_against_the_due_date(outcome, resolved_at, 
 )
 def test_hour_deadlines_compare_the_instant_on_the_due_day(resolved_at, classification, procedures, org, staff):
     """4 hours from 10:00 → due 15:30; a minute later on the same day is late (D9)."""
-    d = register(procedures["hours4"], org, received_at=at(2022, 3, 1, 10))
-    svc.dossier_approve(dossier=d, actor=staff["officer"], at=resolved_at)
+    d = handed_over(register(procedures["hours4"], org, received_at=at(2022, 3, 1, 10)))
+    svc.dossier_approve(dossier=d, actor=staff["justice_leader"], at=resolved_at)
     assert fresh(d).classification == classification
 
 
 @pytest.mark.parametrize("outcome", ["approved", "refused"])
 def test_return_of_the_result_does_not_change_the_class(outcome, procedures, org, staff):
     """Resolved late on 9/3, handed over on 10/3: still late; the dossier is returned."""
-    d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
-    d = RESOLVERS[outcome](d, staff["officer"], at(2022, 3, 9, 9))
+    d = handed_over(register(procedures["days5"], org, received_at=at(2022, 3, 1, 9)))
+    d = RESOLVERS[outcome](d, staff, at(2022, 3, 9, 9))
     d = svc.dossier_return_result(dossier=d, actor=staff["clerk"], return_channel="postal", at=at(2022, 3, 10, 9))
     d = fresh(d)
     assert (d.state, d.classification, d.outcome, d.returned_at, d.return_channel) == (
@@ -300,7 +316,7 @@ def test_return_of_the_result_does_not_change_the_class(outcome, procedures, org
 def test_an_action_before_the_receipt_instant_is_refused(procedures, org, staff):
     d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
     with pytest.raises(DossierError) as exc:
-        svc.dossier_approve(dossier=d, actor=staff["officer"], at=at(2022, 3, 1, 8))
+        svc.dossier_withdraw(dossier=d, actor=staff["clerk"], reason="Rút", at=at(2022, 3, 1, 8))
     assert exc.value.message == svc.MSG_BEFORE_RECEIPT
     assert fresh(d).state == S.RECEIVED
 
@@ -310,13 +326,14 @@ def test_an_action_before_the_receipt_instant_is_refused(procedures, org, staff)
 
 def test_history_is_append_only_with_the_due_date_at_each_moment(procedures, org, staff):
     """Each action appends one event carrying D as it was then; earlier events never change."""
-    officer, clerk = staff["officer"], staff["clerk"]
+    officer, clerk, leader = staff["officer"], staff["clerk"], staff["justice_leader"]
     d = register(procedures["days10"], org, received_at=at(2022, 1, 17, 9), actor=clerk)
     steps = [
+        lambda d: svc.dossier_transfer(dossier=d, actor=clerk, at=at(2022, 1, 17, 9, 30)),
         lambda d: svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=at(2022, 1, 17, 10)),
         lambda d: svc.dossier_request_supplement(dossier=d, actor=officer, reason="Thiếu tờ khai", at=at(2022, 1, 26, 10)),
         lambda d: svc.dossier_resume(dossier=d, actor=clerk, at=at(2022, 2, 8, 9)),
-        lambda d: svc.dossier_approve(dossier=d, actor=officer, at=at(2022, 2, 10, 9)),
+        lambda d: svc.dossier_approve(dossier=d, actor=leader, at=at(2022, 2, 10, 9)),
         lambda d: svc.dossier_return_result(dossier=d, actor=clerk, at=at(2022, 2, 11, 9)),
     ]
     seen = []
@@ -328,25 +345,26 @@ def test_history_is_append_only_with_the_due_date_at_each_moment(procedures, org
     events = list(fresh(d).events.order_by("at", "id"))
     assert [(e.action, e.from_state, e.to_state, e.due_date) for e in events] == [
         ("receive", "", S.RECEIVED, date(2022, 2, 7)),
-        (Action.ASSIGN, S.RECEIVED, S.IN_PROCESSING, date(2022, 2, 7)),
+        (Action.TRANSFER, S.RECEIVED, S.IN_PROCESSING, date(2022, 2, 7)),
+        (Action.ASSIGN, S.IN_PROCESSING, S.IN_PROCESSING, date(2022, 2, 7)),
         (Action.REQUEST_SUPPLEMENT, S.IN_PROCESSING, S.AWAITING_SUPPLEMENT, date(2022, 2, 7)),
         (Action.RESUME, S.AWAITING_SUPPLEMENT, S.IN_PROCESSING, date(2022, 2, 11)),
         (Action.APPROVE, S.IN_PROCESSING, S.APPROVED, date(2022, 2, 11)),
         (Action.RETURN_RESULT, S.APPROVED, S.RETURNED, date(2022, 2, 11)),
     ]
-    assert [e.actor for e in events] == [clerk, officer, officer, clerk, officer, clerk]
-    assert [e.unit for e in events] == [org["centre"], org["justice"], org["justice"], org["centre"], org["justice"], org["centre"]]
-    assert fresh(d).version == 5
+    assert [e.actor for e in events] == [clerk, clerk, officer, officer, clerk, leader, clerk]
+    assert [e.unit for e in events] == [
+        org["centre"], org["centre"], org["justice"], org["justice"], org["centre"], org["justice"], org["centre"]]
+    assert fresh(d).version == 6
     assert fresh(d).classification == "early"
 
 
 def test_expected_version_mismatch_is_a_conflict(procedures, org, staff):
     """A form loaded at version 0 cannot act after someone else moved the dossier on."""
-    officer = staff["officer"]
     d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
-    svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=at(2022, 3, 1, 10), expected_version=0)
+    svc.dossier_transfer(dossier=d, actor=staff["clerk"], at=at(2022, 3, 1, 10), expected_version=0)
     with pytest.raises(ConflictError) as exc:
-        svc.dossier_approve(dossier=d, actor=officer, at=at(2022, 3, 2, 10), expected_version=0)
+        svc.dossier_approve(dossier=d, actor=staff["justice_leader"], at=at(2022, 3, 2, 10), expected_version=0)
     assert exc.value.message == svc.MSG_CONFLICT.format(code=d.code)
     d = fresh(d)
     assert (d.state, d.version, d.events.count()) == (S.IN_PROCESSING, 1, 2)
@@ -367,23 +385,31 @@ def test_on_the_spot_is_received_approved_and_returned_in_one_sitting(procedures
     assert [(s.state, s.finished_at) for s in d.steps.all()] == [(DossierStep.State.DONE, at(2022, 3, 1, 10, 20))]
 
 
-def test_approval_settles_every_step_of_a_lien_thong_dossier(procedures, org, staff):
-    """Approved without hand-offs, no step is left waiting forever; each gets its class."""
-    d = register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 10), actor=staff["clerk"])
-    svc.dossier_approve(dossier=d, actor=staff["builder"], at=at(2022, 3, 2, 10))
+def test_approval_needs_every_earlier_step_done_and_never_completes_another_units_step(procedures, org, staff):
+    """The lead leader cannot approve at step 1 of 3 (409); steps nobody completed are marked
+    not needed by the lead leader, shown as skipped and never classified."""
+    leader = staff["construction_leader"]
+    d = handed_over(register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 10), actor=staff["clerk"]))
+    with pytest.raises(ConflictError) as exc:
+        svc.dossier_approve(dossier=d, actor=leader, at=at(2022, 3, 2, 10))
+    assert "bước 1 “Thẩm định hồ sơ” (Sở Xây dựng)" in exc.value.message
+    assert {s.state for s in fresh(d).steps.all()} == {DossierStep.State.CURRENT, DossierStep.State.WAITING}
+    d = svc.dossier_skip_step(dossier=d, actor=leader, step=2, reason="Không cần ý kiến Sở Tư pháp", at=at(2022, 3, 2, 10))
+    d = svc.dossier_transfer(dossier=d, actor=leader, at=at(2022, 3, 2, 11))  # step 1 done by its own unit
+    d = svc.dossier_approve(dossier=d, actor=leader, at=at(2022, 3, 3, 10))
     steps = list(fresh(d).steps.order_by("order"))
-    assert len(steps) > 1
-    assert {s.state for s in steps} == {DossierStep.State.DONE}
-    assert all(s.classification == "early" for s in steps)
+    assert [(s.state, s.classification) for s in steps] == [
+        (DossierStep.State.DONE, "early"), (DossierStep.State.SKIPPED, ""), (DossierStep.State.DONE, "early")]
+    skip = fresh(d).events.get(action=Action.SKIP_STEP)
+    assert (skip.unit, skip.note, skip.data) == (org["construction"], "Không cần ý kiến Sở Tư pháp", {"step": 2})
 
 
 def test_event_is_recorded_at_the_acting_unit_not_the_destination(procedures, org):
     """Without an actor's profile, a hand-off is recorded at the unit the dossier left."""
-    d = register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 10))
-    svc.dossier_assign(dossier=d, actor=None, officer=None, at=at(2022, 3, 1, 11))
+    d = handed_over(register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 10)))
     before = fresh(d).current_unit_id
     svc.dossier_transfer(dossier=d, actor=None, at=at(2022, 3, 2, 9))
-    event = d.events.get(action=Action.TRANSFER)
+    event = d.events.filter(action=Action.TRANSFER).latest("id")
     assert event.unit_id == before
     assert event.to_unit_id == fresh(d).current_unit_id != before
 
@@ -413,7 +439,7 @@ def test_side_effects_run_only_after_commit(procedures, org, staff, django_captu
     d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        svc.dossier_transition(dossier=d, action=Action.ASSIGN, actor=officer, at=at(2022, 3, 1, 10),
+        svc.dossier_transition(dossier=d, action=Action.TRANSFER, actor=staff["clerk"], at=at(2022, 3, 1, 10),
                                on_commit=lambda: calls.append("sent"))
         assert calls == []  # not while the transaction is open
     assert len(callbacks) == 1
@@ -426,7 +452,7 @@ def test_side_effects_run_only_after_commit(procedures, org, staff, django_captu
                                    on_commit=lambda: calls.append("wrong state"))
         try:
             with transaction.atomic():
-                svc.dossier_transition(dossier=d, action=Action.APPROVE, actor=officer, at=at(2022, 3, 2),
+                svc.dossier_transition(dossier=d, action=Action.APPROVE, actor=staff["justice_leader"], at=at(2022, 3, 2),
                                        on_commit=lambda: calls.append("rolled back"))
                 raise RuntimeError("the caller fails after the transition")
         except RuntimeError:
@@ -439,7 +465,7 @@ def test_side_effects_run_only_after_commit(procedures, org, staff, django_captu
 def test_step_due_dates_follow_the_pauses(procedures, org, staff):
     """A pause moves every step's due date by the same working days as the dossier's (D7)."""
     builder = staff["builder"]
-    d = register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 9))
+    d = taken(register(procedures["lien_thong"], org, received_at=at(2022, 3, 1, 9)), builder)
     d = svc.dossier_request_supplement(dossier=d, actor=builder, reason="Thiếu bản vẽ", at=at(2022, 3, 2, 9))
     d = svc.dossier_resume(dossier=d, actor=builder, at=at(2022, 3, 4, 9))  # +2 working days
     assert [s.due_date for s in fresh(d).steps.order_by("order")] == [date(2022, 3, 8), date(2022, 3, 15), date(2022, 3, 17)]
