@@ -136,10 +136,12 @@ ROLE_WORDS = {COUNTER_CLERK: "cán bộ một cửa", OFFICER: "chuyên viên", 
 class Clause:
     party: str
     roles: frozenset[str]
+    #: only for a "4 tại chỗ" dossier (the counter resolves it on the spot)
+    on_the_spot: bool = False
 
 
-def _c(party: str, *roles: str) -> Clause:
-    return Clause(party, frozenset(roles))
+def _c(party: str, *roles: str, on_the_spot: bool = False) -> Clause:
+    return Clause(party, frozenset(roles), on_the_spot)
 
 
 #: D17 as one table: action -> the (party, roles) that may take it. The pages, the API, the
@@ -158,7 +160,7 @@ WHO_MAY: dict[str, tuple[Clause, ...]] = {
     A.RESUME: (_c(COUNTER, COUNTER_CLERK), _c(ASKER, OFFICER, LEADER)),
     A.SKIP_STEP: (_c(LEAD, LEADER),),
     # "4 tại chỗ": the counter resolves on the spot; otherwise the lead unit's leaders
-    A.APPROVE: (_c(LEAD, LEADER), _c(COUNTER, COUNTER_CLERK)),
+    A.APPROVE: (_c(LEAD, LEADER), _c(COUNTER, COUNTER_CLERK, on_the_spot=True)),
     A.REFUSE: (_c(LEAD, LEADER),),
     A.STOP: (_c(LEAD, LEADER),),
     A.APOLOGIZE: (_c(LEAD, LEADER),),
@@ -264,6 +266,8 @@ def _who(case: Case, clauses: Iterable[Clause], *, now: bool = True) -> str:
 
 
 def _matches(actor: Actor, case: Case, clause: Clause, *, now: bool) -> bool:
+    if clause.on_the_spot and not case.d.on_the_spot:
+        return False
     return bool(actor.roles & clause.roles) and actor.unit_id in party_units(case, clause.party, now=now)
 
 
@@ -282,7 +286,7 @@ def check(action: str, case: Case, actor: Actor | None) -> None:
         if actor.unit_id is None:
             raise ForbiddenError(MSG_NOT_STAFF)
         if not any(_matches(actor, case, c, now=False) for c in WHO_MAY[action]):
-            present = _present_clauses(action, case) or WHO_MAY[action]
+            present = [c for c in _present_clauses(action, case) if not c.on_the_spot or case.d.on_the_spot]
             who = _who(case, present)
             msg = MSG_ADMIN if ADMINISTRATOR in actor.roles else MSG_ONLY
             raise ForbiddenError(msg.format(who=who, verb=verb))
@@ -320,7 +324,7 @@ def may(action: str, case: Case, actor: Actor | None) -> bool:
 
 def actions_available(case: Case, actor: Actor | None) -> list[str]:
     """The actions `actor` may take on this dossier now, in the workflow's order (pages and API)."""
-    return [a for a in WHO_MAY if may(a, case, actor)]
+    return [a for a in Action.values if may(a, case, actor)]
 
 
 def acting_unit(action: str, case: Case, actor: Actor | None) -> int | None:

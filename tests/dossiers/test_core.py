@@ -91,6 +91,8 @@ def test_who_may_table_is_d17():
     assert got == expected
     assert set(core.WHO_MAY) == set(Action.values)
     assert all(ADMINISTRATOR not in c.roles for clauses in core.WHO_MAY.values() for c in clauses)
+    # the counter approves only a "4 tại chỗ" dossier, on the spot
+    assert [(c.party, c.on_the_spot) for c in core.WHO_MAY["approve"]] == [("lead", False), ("counter", True)]
 
 
 # --- generated: action × state × who --------------------------------------------------------------
@@ -114,7 +116,7 @@ AT_ALL = {
     "request-supplement": {"agency_officer", "agency_leader", "lead_leader"},
     "resume": {"counter", "agency_officer", "agency_leader", "lead_leader"},
     "skip-step": {"lead_leader"}, "refuse": {"lead_leader"}, "stop": {"lead_leader"}, "apologize": {"lead_leader"},
-    "approve": {"lead_leader", "counter"},
+    "approve": {"lead_leader"},  # the counter too, for a "4 tại chỗ" dossier (the RECEIVED case below)
 }
 #: the states an action starts from (else 409), written out from domain.md §3 and D16
 OPEN = {S.RECEIVED, S.IN_PROCESSING, S.AWAITING_SUPPLEMENT}
@@ -184,10 +186,11 @@ CASES = [(a, s, w) for a in Action.values for s in S.values for w in WHO]
 def test_check_answers_403_then_409_as_d17_says(action, state, who):
     case = _in(state, action)
     unit, roles, user_id = WHO[who]
+    at_all = AT_ALL[action] | ({"counter"} if action == "approve" and case.d.on_the_spot else set())
     if who == "agency_officer" and POSITION.get(action) == 3:
         case.d.assigned_to_id = None  # at the lead's step nobody of the agency is assigned
     actor = core.Actor(unit_id=unit, roles=frozenset(roles), user_id=user_id)
-    if who not in AT_ALL[action]:
+    if who not in at_all:
         with pytest.raises(ForbiddenError):
             core.check(action, case, actor)
     elif state not in STATES[action]:
@@ -360,9 +363,12 @@ def test_plan_steps_points_counter_steps_at_the_receiving_unit():
         core.TemplateStep(4, "Trả kết quả", 50, 1, True),
     ]
     steps = core.plan_steps(template, receiving_unit_id=77, resolving_unit_id=3, processing_time=10, default_name="G")
-    assert [(s["order"], s["unit_id"], s["kind"]) for s in steps] == [
-        (1, 77, "reception"), (2, 3, "processing"), (3, 60, "processing"), (4, 77, "return"),
+    # the last processing step is another unit's: the lead unit's decision step follows it
+    assert [(s["order"], s["unit_id"], s["kind"], s["allotted_time"]) for s in steps] == [
+        (1, 77, "reception", 1), (2, 3, "processing", 5), (3, 60, "processing", 3),
+        (4, 3, "processing", 0), (5, 77, "return", 1),
     ]
+    assert steps[3]["name"] == "Xem xét, phê duyệt kết quả"
     only_counter = core.plan_steps(template[:1], receiving_unit_id=77, resolving_unit_id=3, processing_time=10,
                                    default_name="Giải quyết hồ sơ")
     assert [(s["order"], s["unit_id"], s["kind"], s["name"]) for s in only_counter] == [
