@@ -22,7 +22,8 @@ from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER, role_g
 from dossiers.selectors import calendar_get
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
-from dossiers.views.processing import ACTION_ROLES, PAGE_SIZE
+from dossiers.views.processing import PAGE_SIZE
+from dossiers.workflow import DossierState
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +135,14 @@ def fresh(d: Dossier) -> Dossier:
     return Dossier.objects.get(pk=d.pk)
 
 
+def hand_over(d: Dossier, when: datetime | None = None) -> Dossier:
+    """The counter's hand-over to the first processing unit (D18), as the system, once."""
+    d = fresh(d)
+    if d.state == DossierState.RECEIVED:
+        d = lifecycle.dossier_transfer(dossier=d, actor=None, at=when or d.received_at)
+    return d
+
+
 # --- the deadline label rule -----------------------------------------------------------------
 
 
@@ -168,14 +177,16 @@ class TestDeadlineLabel:
         """A dossier waiting for a supplement shows Tạm dừng, even long after the old due date;
         the tooltip tells whether it was already overdue when paused."""
         d = register(procs["days5"], org, at(2022, 1, 28))
-        lifecycle.dossier_request_supplement(dossier=d, actor=people["officer"], reason="Thiếu tờ khai", at=at(2022, 2, 8, 10))
+        d = hand_over(d)
+        lifecycle.dossier_request_supplement(dossier=d, actor=None, reason="Thiếu tờ khai", at=at(2022, 2, 8, 10))
         d = fresh(d)
         label = deadline_label(d, date(2022, 3, 1), calendar_get())
         assert label.key == "paused" and label.text == "Tạm dừng"
         assert "đã quá hạn" not in label.title
 
         late = register(procs["days5"], org, at(2022, 1, 28))
-        lifecycle.dossier_request_supplement(dossier=late, actor=people["officer"], reason="Thiếu", at=at(2022, 2, 15, 10))
+        late = hand_over(late)
+        lifecycle.dossier_request_supplement(dossier=late, actor=None, reason="Thiếu", at=at(2022, 2, 15, 10))
         assert "đã quá hạn" in deadline_label(fresh(late), date(2022, 3, 1), calendar_get()).title
 
     @pytest.mark.parametrize("resolved, key, text", [
@@ -186,6 +197,7 @@ class TestDeadlineLabel:
     def test_resolved_dossier_shows_its_class(self, procs, org, people, resolved, key, text):
         """Resolved dossiers show the class of D9, not the open-dossier colours."""
         d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(d)
         lifecycle.dossier_approve(dossier=d, actor=people["leader"], at=resolved)
         label = deadline_label(fresh(d), date(2022, 6, 1), calendar_get())
         assert (label.key, label.text) == (key, text)
@@ -259,7 +271,8 @@ class TestLists:
 
     def test_supplement_tab_shows_paused_dossiers_grey(self, client, procs, org, people):
         d = register(procs["days5"], org, at(2022, 1, 28))
-        lifecycle.dossier_request_supplement(dossier=d, actor=people["officer"], reason="Thiếu tờ khai", at=at(2022, 2, 8, 10))
+        d = hand_over(d)
+        lifecycle.dossier_request_supplement(dossier=d, actor=None, reason="Thiếu tờ khai", at=at(2022, 2, 8, 10))
         c = client_for(client, people["officer"])
         html = c.get(reverse("dossiers:list", args=["supplement"])).content.decode()
         assert "label-paused" in row_html(html, d.code)
@@ -268,8 +281,10 @@ class TestLists:
     def test_result_and_returned_tabs(self, client, procs, org, people):
         """Approved and refused dossiers wait at the counter; returned ones move to their own tab."""
         approved = register(procs["days5"], org, at(2022, 1, 28))
+        approved = hand_over(approved)
         lifecycle.dossier_approve(dossier=approved, actor=people["leader"], at=at(2022, 2, 10))
         returned = register(procs["days5"], org, at(2022, 1, 28))
+        returned = hand_over(returned)
         lifecycle.dossier_approve(dossier=returned, actor=people["leader"], at=at(2022, 2, 14))
         lifecycle.dossier_return_result(dossier=returned, actor=people["clerk"], at=at(2022, 2, 15))
         c = client_for(client, people["clerk"])
@@ -346,6 +361,7 @@ class TestLists:
             c.get(url)
         for i in range(2, PAGE_SIZE + 3):
             d = register(procs["days5"], org, at(2022, 3, 1, 9, i))
+            d = hand_over(d)
             lifecycle.dossier_assign(dossier=d, actor=people["leader"], officer=people["officer"], at=at(2022, 3, 2))
         with django_assert_max_num_queries(len(small.captured_queries)):
             r = c.get(url)
@@ -359,8 +375,11 @@ class TestLists:
         other = register(procs["days5"], org, at(2022, 1, 28))
         done = register(procs["days5"], org, at(2022, 1, 28))
         for d in (early, late, done):
+            d = hand_over(d)
             lifecycle.dossier_assign(dossier=d, actor=people["leader"], officer=people["officer"], at=at(2022, 3, 2))
+        other = hand_over(other)
         lifecycle.dossier_assign(dossier=other, actor=people["leader"], officer=people["officer2"], at=at(2022, 3, 2))
+        done = hand_over(done)
         lifecycle.dossier_approve(dossier=done, actor=people["leader"], at=at(2022, 3, 3))
         html = client_for(client, people["officer"]).get(reverse("dossiers:inbox")).content.decode()
         assert rows_in(html) == [late.code, early.code]
@@ -417,40 +436,47 @@ class TestDetail:
         assert client_for(client, people["province_leader"]).get(reverse("dossiers:detail", args=[d.code])).status_code == 200
 
     def test_only_the_actions_of_my_role_are_offered(self, client, procs, org, people):
-        """The officer may take the dossier or ask for a supplement, not approve; the leader
-        may assign and decide; the clerk may neither assign nor approve; a staff member
-        without a role sees the dossier but no action."""
+        """D17: at the counter only the clerk acts (hand over, withdrawal); once handed over the
+        officer may take the dossier or ask for a supplement, not approve; the leader may assign
+        and decide; a parent unit's leader and a staff member without a role see, never act."""
         d = register(procs["days5"], org, at(2022, 1, 28))
 
         def offered(user):
             html = client_for(client, user).get(reverse("dossiers:detail", args=[d.code])).content.decode()
             return set(re.findall(r'data-action="([^"]+)"', html))
 
-        assert offered(people["officer"]) == {"assign", "request-supplement"}  # one step: no transfer
-        assert offered(people["leader"]) == {"approve", "refuse", "apologize", "assign"}
+        assert offered(people["clerk"]) == {"transfer", "withdraw"}
+        assert offered(people["officer"]) == set()
+        assert offered(people["leader"]) == {"refuse", "apologize"}
+        d = hand_over(d)
+        assert offered(people["officer"]) == {"assign"}  # takes it first; then acts
+        # a single step at the lead unit: its final step, so approve and stop (D16) are possible
+        assert offered(people["leader"]) == {"assign", "request-supplement", "approve", "refuse", "stop", "apologize"}
         assert offered(people["clerk"]) == {"withdraw"}
+        assert offered(people["province_leader"]) == set()
         assert offered(people["no_role"]) == set()
 
     def test_transfer_confirmation_names_the_next_unit(self, client, procs, org, people):
         d = register(procs["lien_thong"], org, at(2022, 3, 1))
+        d = hand_over(d)
         lifecycle.dossier_assign(dossier=d, actor=people["builder"], officer=people["builder"], at=at(2022, 3, 1, 10))
         html = client_for(client, people["builder"]).get(reverse("dossiers:detail", args=[d.code])).content.decode()
-        assert "Chuyển hồ sơ sang Sở Tư pháp" in html
+        assert "chuyển hồ sơ sang Sở Tư pháp" in html
 
     def test_role_without_the_action_gets_403(self, client, procs, org, people):
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         r = client_for(client, people["officer"]).post(reverse("dossiers:action", args=[d.code, "approve"]), {"approve-version": d.version})
         assert r.status_code == 403
         r = client_for(client, people["clerk"]).post(reverse("dossiers:action", args=[d.code, "assign"]), {"assign-version": d.version})
         assert r.status_code == 403
-        assert fresh(d).state == "received"
+        assert fresh(d).state == "in_processing"
 
     def test_unknown_action_is_404(self, client, procs, org, people):
         d = register(procs["days5"], org, at(2022, 1, 28))
         assert client_for(client, people["leader"]).post(reverse("dossiers:action", args=[d.code, "explode"])).status_code == 404
 
     def test_get_on_an_action_url_opens_the_dossier_page(self, client, procs, org, people):
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         r = client_for(client, people["leader"]).get(reverse("dossiers:action", args=[d.code, "approve"]))
         assert r.status_code == 302 and r["Location"].endswith("#action-approve")
 
@@ -471,6 +497,8 @@ def messages_of(response) -> list[str]:
 class TestActions:
     def test_officer_assigns_to_self_and_requests_a_supplement(self, client, procs, org, people):
         d = register(procs["days5"], org, at(2022, 1, 28))
+        r = post_action(client_for(client, people["clerk"]), d, "transfer")  # the counter hands it over
+        assert r.status_code == 302 and fresh(d).handed_over_at is not None
         c = client_for(client, people["officer"])
         r = post_action(c, d, "assign", officer=people["officer"].pk)
         assert r.status_code == 302
@@ -489,24 +517,29 @@ class TestActions:
     def test_officer_assigns_only_inside_the_processing_unit(self, client, procs, org, people):
         """The choice is the officers and leaders of the unit of the step to work on: a Sở Xây
         dựng officer is refused for a Sở Tư pháp dossier; a colleague of the unit is fine."""
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         c = client_for(client, people["officer"])
         r = post_action(c, d, "assign", officer=people["builder"].pk)
-        assert r.status_code == 400 and "không thuộc đơn vị đang xử lý" in r.content.decode()
-        assert fresh(d).state == "received"
-        assert post_action(c, d, "assign", officer=people["officer2"].pk).status_code == 302
-        assert fresh(d).assigned_to == people["officer2"]
+        assert r.status_code == 400 and "Chọn một lựa chọn hợp lệ" not in r.content.decode()
+        assert fresh(d).assigned_to is None
+        # an officer takes it himself; only the leader assigns a colleague (D17)
+        assert post_action(c, d, "assign", officer=people["officer2"].pk).status_code == 400
+        assert post_action(c, d, "assign", officer=people["officer"].pk).status_code == 302
+        assert fresh(d).assigned_to == people["officer"]
 
     def test_assign_form_offers_myself_first(self, client, procs, org, people):
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         html = client_for(client, people["officer"]).get(reverse("dossiers:detail", args=[d.code])).content.decode()
         select = re.search(r'<select name="assign-officer".*?</select>', html, re.S).group(0)
         assert f'<option value="{people["officer"].pk}" selected>' in select
-        assert "Đỗ Thị Mai" in select and "Hoàng Văn Dũng" in select  # colleagues and the leader
+        assert "Đỗ Thị Mai" not in select  # an officer takes it himself only
+        html = client_for(client, people["leader"]).get(reverse("dossiers:detail", args=[d.code])).content.decode()
+        select = re.search(r'<select name="assign-officer".*?</select>', html, re.S).group(0)
+        assert "Đỗ Thị Mai" in select and "Lê Văn Bình" in select and "Hoàng Văn Dũng" in select
         assert "Phạm Văn Cường" not in select and "Trần Thị Lan" not in select
 
     def test_leader_assigns_an_officer_of_the_unit(self, client, procs, org, people):
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         c = client_for(client, people["leader"])
         assert post_action(c, d, "assign", officer=people["builder"].pk).status_code == 400  # not of Sở Tư pháp
         assert post_action(c, d, "assign", officer=people["officer2"].pk).status_code == 302
@@ -514,6 +547,7 @@ class TestActions:
 
     def test_transfer_moves_to_the_next_unit(self, client, procs, org, people):
         d = register(procs["lien_thong"], org, at(2022, 3, 1))
+        d = hand_over(d)
         lifecycle.dossier_assign(dossier=d, actor=people["builder"], officer=people["builder"], at=at(2022, 3, 1, 10))
         r = post_action(client_for(client, people["builder"]), d, "transfer", note="Đề nghị cho ý kiến")
         assert r.status_code == 302
@@ -523,19 +557,22 @@ class TestActions:
     def test_transfer_at_the_last_step_says_why(self, client, procs, org, people):
         """A replayed transfer form at the last step is refused with the service's message."""
         d = register(procs["lien_thong"], org, at(2022, 3, 1))
+        d = hand_over(d)
         lifecycle.dossier_assign(dossier=d, actor=people["builder"], officer=people["builder"], at=at(2022, 3, 1, 10))
         lifecycle.dossier_transfer(dossier=d, actor=people["builder"], at=at(2022, 3, 2))
+        lifecycle.dossier_assign(dossier=d, actor=people["officer"], officer=people["officer"], at=at(2022, 3, 2, 10))
         lifecycle.dossier_transfer(dossier=d, actor=people["officer"], at=at(2022, 3, 3))
-        c = client_for(client, people["builder"])
+        c = client_for(client, people["builder_leader"])
         assert 'data-action="transfer"' not in c.get(reverse("dossiers:detail", args=[d.code])).content.decode()
         r = post_action(c, d, "transfer")
-        assert r.status_code == 400 and "Đây là bước cuối của quy trình" in r.content.decode()
+        assert r.status_code == 409 and "Đây là bước xử lý cuối của quy trình" in r.content.decode()
         assert fresh(d).current_unit == org["construction"]
 
     def test_resume_moves_the_due_date(self, client, procs, org, people):
         """Paused Tue 08/02 10:00, supplement today: the due date moves later than 11/02/2022."""
         d = register(procs["days5"], org, at(2022, 1, 28))
-        lifecycle.dossier_request_supplement(dossier=d, actor=people["officer"], reason="Thiếu", at=at(2022, 2, 8, 10))
+        d = hand_over(d)
+        lifecycle.dossier_request_supplement(dossier=d, actor=None, reason="Thiếu", at=at(2022, 2, 8, 10))
         r = post_action(client_for(client, people["clerk"]), d, "resume")
         assert r.status_code == 302
         d = fresh(d)
@@ -543,7 +580,7 @@ class TestActions:
         assert any(f"{d.due_date:%d/%m/%Y}" in m for m in messages_of(r))
 
     def test_leader_approves_and_clerk_returns(self, client, procs, org, people):
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         assert post_action(client_for(client, people["leader"]), d, "approve").status_code == 302
         d = fresh(d)
         assert d.state == "approved" and d.outcome == "approved" and d.classification == "late"
@@ -622,7 +659,7 @@ class TestActions:
     def test_version_conflict_second_person_gets_the_message(self, client, procs, org, people):
         """Two people on the same page: the first succeeds, the second (stale version) gets 409
         and the conflict message, and nothing of theirs is written."""
-        d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
         seen = fresh(d).version
         c = client_for(client, people["leader"])
         r1 = c.post(reverse("dossiers:action", args=[d.code, "assign"]), {"assign-version": seen, "assign-officer": people["officer"].pk})
@@ -640,14 +677,22 @@ class TestActions:
         assert r.status_code == 409 and "không thể thực hiện" in r.content.decode()
         assert fresh(d).state == "received"
 
-    def test_action_roles_cover_every_page_action_and_follow_the_api(self):
-        """One table: the page actions use the API's roles; "4 tại chỗ" is the counter's."""
+    def test_every_workflow_action_has_a_page_form(self):
+        """The pages offer every action of the API (who may: the same dossiers.core), plus the
+        counter's "4 tại chỗ"."""
         from dossiers.action_forms import ACTION_FORMS
-        from dossiers.api.views import ACTION_ROLES as API_ROLES
+        from dossiers.api.views import ACTION_APIS
 
-        assert set(ACTION_ROLES) == set(ACTION_FORMS)
-        assert all(ACTION_ROLES[a] == API_ROLES[a] for a in ACTION_ROLES if a != "on-the-spot")
-        assert COUNTER_CLERK in ACTION_ROLES["on-the-spot"]
+        assert set(ACTION_FORMS) == set(ACTION_APIS) | {"on-the-spot"}
+
+    def test_a_leader_of_another_unit_gets_403_with_the_reason(self, client, procs, org, people):
+        """A construction leader (who sees the dossier through no rule of D17) posting an
+        approval of a justice dossier: 403 naming who may; a parent leader likewise."""
+        d = hand_over(register(procs["days5"], org, at(2022, 1, 28)))
+        r = post_action(client_for(client, people["province_leader"]), d, "approve")
+        assert r.status_code == 403
+        assert "Chỉ lãnh đạo Sở Tư pháp (cơ quan chủ trì) được phê duyệt hồ sơ này." in r.content.decode()
+        assert fresh(d).state == "in_processing"
 
 
 # --- printed slips ---------------------------------------------------------------------------
@@ -658,6 +703,7 @@ class TestSlips:
         """Mẫu 05 of a liên thông dossier: centre → Sở Xây dựng → Sở Tư pháp → Sở Xây dựng →
         centre → applicant, each with its time and the giver's result."""
         d = register(procs["lien_thong"], org, at(2022, 3, 1, 9), actor=people["clerk"])
+        d = hand_over(d, at(2022, 3, 1, 10))
         lifecycle.dossier_assign(dossier=d, actor=people["builder"], officer=people["builder"], at=at(2022, 3, 1, 10))
         lifecycle.dossier_transfer(dossier=d, actor=people["builder"], at=at(2022, 3, 3, 14, 30))  # step 1 due 04/03: early
         lifecycle.dossier_assign(dossier=d, actor=people["leader"], officer=people["officer"], at=at(2022, 3, 4, 8))
@@ -683,6 +729,7 @@ class TestSlips:
 
     def test_control_sheet_of_an_open_dossier_leaves_blank_rows(self, client, procs, org, people):
         d = register(procs["lien_thong"], org, at(2022, 3, 1, 9))
+        d = hand_over(d)
         lifecycle.dossier_assign(dossier=d, actor=people["builder"], officer=people["builder"], at=at(2022, 3, 1, 10))
         lifecycle.dossier_request_supplement(dossier=d, actor=people["builder"], reason="Thiếu bản vẽ", at=at(2022, 3, 2, 9))
         html = client_for(client, people["builder"]).get(reverse("dossiers:control_sheet", args=[d.code])).content.decode()
@@ -693,8 +740,9 @@ class TestSlips:
 
     def test_mau02_during_processing(self, client, procs, org, people):
         d = register(procs["days5"], org, at(2022, 1, 28))
+        d = hand_over(d)
         lifecycle.dossier_assign(dossier=d, actor=people["officer"], officer=people["officer"], at=at(2022, 2, 7))
-        lifecycle.dossier_request_supplement(dossier=d, actor=people["officer"], reason="Tờ khai chưa ký",
+        lifecycle.dossier_request_supplement(dossier=d, actor=None, reason="Tờ khai chưa ký",
                                              documents="Tờ khai có chữ ký\nBản sao giấy khai sinh", at=at(2022, 2, 8, 10, 5))
         pause = DossierPause.objects.get(dossier=d)
         html = client_for(client, people["officer"]).get(reverse("dossiers:supplement_slip", args=[d.code, pause.pk])).content.decode()
@@ -714,7 +762,8 @@ class TestSlips:
     def test_slips_download_as_pdf(self, client, procs, org, people):
         """?format=pdf gives the same slip as a PDF (WeasyPrint), for Mẫu 05, 02 and 04."""
         d = register(procs["days5"], org, at(2022, 1, 28))
-        lifecycle.dossier_request_supplement(dossier=d, actor=people["officer"], reason="Thiếu", at=at(2022, 2, 8, 10))
+        d = hand_over(d)
+        lifecycle.dossier_request_supplement(dossier=d, actor=None, reason="Thiếu", at=at(2022, 2, 8, 10))
         lifecycle.dossier_apologize(dossier=d, actor=people["leader"], new_date=date(2022, 2, 25), reason="Chậm", at=at(2022, 2, 9, 10))
         c = client_for(client, people["leader"])
         pause = DossierPause.objects.get(dossier=d)
