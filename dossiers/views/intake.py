@@ -431,10 +431,15 @@ def worklist(request):
     if profile is not None:
         base = base.filter(receiving_unit=profile.unit)
     received_today = base.filter(received_at__gte=start, received_at__lt=end).order_by("-received_at")
+    # D18: still at the counter, the oldest hand-over deadline first (late ones flagged)
+    to_hand_over = base.filter(state=DossierState.RECEIVED).order_by("handover_due_at", "id")
     results = base.filter(state__in=[DossierState.APPROVED, DossierState.REFUSED])
     at_counter = results.filter(~Q(return_channel=ReturnChannel.POSTAL)).order_by("resolved_at")
     by_post = results.filter(return_channel=ReturnChannel.POSTAL).order_by("resolved_at")
     sections = [
+        {"key": "handover", "title": _("Hồ sơ chờ chuyển cho đơn vị xử lý"), "count": to_hand_over.count(),
+         "rows": _rows(to_hand_over[:WORKLIST_LIMIT], today=today, cal=cal),
+         "empty": _("Không có hồ sơ nào chờ chuyển.")},
         {"key": "today", "title": _("Hồ sơ tiếp nhận hôm nay"), "count": received_today.count(),
          "rows": _rows(received_today[:WORKLIST_LIMIT], today=today, cal=cal),
          "empty": _("Hôm nay chưa tiếp nhận hồ sơ nào.")},

@@ -6,7 +6,8 @@ visitor: 13 columns. Objects: a dossier of each of those three units, each pause
 supplement and apologised for, so that every dossier page has something to show. Each cell
 is the exact answer: 200, "login" (302 to the login page), 403, 404, 401 (API) or another
 documented status. Who may see a dossier: its units' staff; a leader also every unit below
-(``dossiers.selectors.user_unit_ids``). Who may act: ``dossiers.roles.ACTION_ROLES``.
+(``dossiers.selectors.user_unit_ids``). Who may act on a dossier: domain.md D17 (the unit the
+dossier is at), written out in :data:`ACTS` below.
 
 ``test_every_named_url_is_in_the_matrix`` fails when a named URL exists that the table does
 not cover: a new page must be added to ``MATRIX``.
@@ -24,9 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from dossiers.models import Field, Procedure, StaffProfile, Unit
-from dossiers.roles import ACTION_ROLES, ADMINISTRATOR, COUNTER_CLERK, INTAKE, LEADER, OFFICER
+from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER
 from dossiers.services import lifecycle as svc
-from dossiers.workflow import DossierState, action_allowed
 from reporting.export_tasks import export_begin
 from reporting.periods import period_from_params
 from tests.dossiers.lifecycle_fixtures import APPLICANT, at
@@ -88,14 +88,38 @@ def api(allowed: Callable[[tuple], bool] | None = None, *, ok=200, denied=403):
     return expect
 
 
-def api_dossier(action: str | None = None, *, ok=200):
+def api_dossier(*, ok=200):
     def expect(ident, obj):
         if ident is None:
             return 401
-        if action is not None and ident[0] not in ACTION_ROLES[action] and ident[0] != ADMINISTRATOR:
-            return 403
         return ok if sees(ident, obj) else 404
     return expect
+
+
+#: D17 written out for the world's dossiers (each received, led and processed by one unit, in
+#: processing at its only step, assigned to that unit's officer, already apologised for), with
+#: a bad body: the answer of each own-unit role; every other identity that sees the dossier
+#: (the parent unit's leader, an administrator without a staff role) gets 403.
+ACTS: dict[str, dict[str, int]] = {
+    "accept": {COUNTER_CLERK: 409},  # the counter's, but not in processing
+    "reject": {COUNTER_CLERK: 409},
+    "assign": {OFFICER: 400, LEADER: 400},
+    "transfer": {COUNTER_CLERK: 409, OFFICER: 409, LEADER: 409},  # handed over already; the last step
+    "send-back": {OFFICER: 409, LEADER: 409},  # the first step
+    "skip-step": {LEADER: 409},  # only the final step left
+    "request-supplement": {OFFICER: 400, LEADER: 400},
+    "resume": {COUNTER_CLERK: 409, OFFICER: 409, LEADER: 409},  # not awaiting a supplement
+    "approve": {LEADER: 400},  # at the lead unit's final step
+    "refuse": {LEADER: 400},
+    "stop": {LEADER: 400},
+    "apologize": {LEADER: 409},  # once only
+    "return-result": {COUNTER_CLERK: 409},
+    "withdraw": {COUNTER_CLERK: 400},
+}
+
+
+def own(ident, obj) -> bool:
+    return ident[1] == obj or (ident[1] == "parent" and obj == "parent")
 
 
 def has(*roles):
@@ -128,9 +152,14 @@ EXPORT_OWNER = (lambda ident: ident == (LEADER, "own"))
 
 
 def api_action(action: str):
-    """A dossier action with a bad body: 409 when the state (in processing) does not allow
-    the action, else 400 (the body is checked after the state)."""
-    return api_dossier(action, ok=400 if action_allowed(action, DossierState.IN_PROCESSING) else 409)
+    """A dossier action with a bad body: 404 unseen, then D17 (403, 409), then the body (400)."""
+    def expect(ident, obj):
+        if ident is None:
+            return 401
+        if not sees(ident, obj):
+            return 404
+        return ACTS[action].get(ident[0], 403) if own(ident, obj) else 403
+    return expect
 
 MATRIX: list[Row] = [
     # --- accounts and API documentation
@@ -159,7 +188,9 @@ MATRIX: list[Row] = [
         kwargs=lambda o: {"code": o["dossier"].code, "pause_id": o["dossier"].pauses.get().pk}),
     Row("dossiers:apology_slip", dossier_page(), kwargs=code, per_dossier=True),
     # GET on an action: back to the dossier page, where the action's form is.
-    Row("dossiers:action", dossier_page(lambda r: r in ACTION_ROLES["approve"] or r == ADMINISTRATOR, ok=ANY_REDIRECT),
+    Row("dossiers:action",
+        lambda ident, obj: LOGIN if ident is None else 404 if not sees(ident, obj)
+        else ANY_REDIRECT if ident[0] == LEADER and own(ident, obj) else 403,
         per_dossier=True,
         kwargs=lambda o: {"code": o["dossier"].code, "action": "approve"}),
     # --- calendar (read by all staff, changed by administrators)
@@ -190,8 +221,7 @@ MATRIX: list[Row] = [
     Row("api-dossier-detail", api_dossier(), kwargs=code, per_dossier=True, api=True),
     *(Row(f"api-dossier-{action}", api_action(action), method="post", data={"version": "x"},
           kwargs=code, per_dossier=True, api=True)
-      for action in ("accept", "reject", "assign", "transfer", "request-supplement", "resume", "approve", "refuse",
-                     "apologize", "return-result", "withdraw")),
+      for action in ACTS),
     Row("api-dossier-unknown-action", api_dossier(ok=404), kwargs=lambda o: {"code": o["dossier"].code, "action": "bay"},
         per_dossier=True, api=True),
     Row("api-report-quarterly", api(SUPERVISORS), query="year=2022&quarter=1&source=direct", api=True),
@@ -239,6 +269,7 @@ def world(db, settings):
         officer = users[(OFFICER, place)]
         d = svc.dossier_register(procedure=proc, receiving_unit=unit, channel="direct", applicant=APPLICANT,
                                  actor=users[(COUNTER_CLERK, place)], received_at=at(2022, 3, 1, 9))
+        d = svc.dossier_transfer(dossier=d, actor=users[(COUNTER_CLERK, place)], at=at(2022, 3, 1, 9, 30))
         d = svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=at(2022, 3, 1, 10))
         d = svc.dossier_request_supplement(dossier=d, actor=officer, reason="Thiếu tờ khai", at=at(2022, 3, 2, 9))
         d = svc.dossier_resume(dossier=d, actor=officer, at=at(2022, 3, 3, 9))
