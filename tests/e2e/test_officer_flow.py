@@ -75,6 +75,8 @@ def world(db):
     soon = register(p5, _received(4), "Bùi Thị Xuân", "017190002222")
     register(p10, _received(1), "Quách Văn Hùng", "017090003333")
     paused = register(p10, _received(6), "Hà Thị Thu", "017190005555")
+    for d in (main, overdue, soon, paused):  # the counter hands them over (D18)
+        lifecycle.dossier_transfer(dossier=d, actor=people["clerk"], at=d.received_at)
     lifecycle.dossier_assign(dossier=paused, actor=people["leader"], officer=people["officer"], at=_received(5, 10))
     lifecycle.dossier_request_supplement(dossier=paused, actor=people["officer"], reason="Thiếu ảnh chân dung",
                                          documents="02 ảnh 3x4", at=_received(3, 10))
