@@ -250,6 +250,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*"),
         "options": {"expire_seconds": 50},
     },
+    # Intake idempotency keys past their 24 hours, hourly at :05 (https://crontab.guru/#5_*_*_*_*)
+    "dossiers-intake-keys-purge": {
+        "task": "dossiers.intake_keys_purge",
+        "schedule": crontab(minute="5"),
+        "options": {"expire_seconds": 50 * 60},
+    },
     # Report roll-up: rebuild yesterday and every stale or missing day, 01:15 (https://crontab.guru/#15_1_*_*_*)
     "reporting-rollup-nightly": {
         "task": "reporting.tasks.rollup_nightly_task",
