@@ -39,6 +39,7 @@ from dossiers.selectors import (
     dossiers_visible_to,
     staff_profile,
 )
+from dossiers.services.intake_keys import intake_once
 from dossiers.services.lifecycle import CCCD_RE, MSG_CCCD, dossier_register
 from dossiers.workflow import OPEN_STATES, DossierState
 
@@ -47,6 +48,8 @@ SEARCH_LIMIT = 15
 #: rows per worklist section (the full lists are one click away)
 WORKLIST_LIMIT = 50
 SLIP_KINDS = {"huong-dan": "mau02", "tu-choi": "mau03"}
+#: intake keys of the counter page's one-time form tokens (the API's keys are the caller's own)
+PAGE_KEY_PREFIX = "page:"
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -238,8 +241,9 @@ def intake(request):
         form = IntakeForm(request.POST, need_unit=need_unit)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                dossier = dossier_register(
+
+            def register():
+                return dossier_register(
                     procedure=data["procedure"],
                     receiving_unit=profile.unit if profile else data["receiving_unit"],
                     counter=profile.counter if profile else None,
@@ -251,10 +255,21 @@ def intake(request):
                     documents=form.documents(),
                     request_content=data["request_content"],
                     copies=data["copies"],
-                )
+                ), ""
+
+            try:
+                if data["once"]:  # the form's one-time token: a form sent again takes in nothing
+                    done = intake_once(user=request.user, key=PAGE_KEY_PREFIX + data["once"], digest=PAGE_KEY_PREFIX,
+                                       register=register)
+                    dossier, replayed = done.dossier, done.replayed
+                else:
+                    dossier, replayed = register()[0], False
             except DossierError as exc:
                 add_service_errors(form, exc)
             else:
+                if replayed:
+                    messages.info(request, _("Hồ sơ này đã được tiếp nhận (mã %(code)s).") % {"code": dossier.code})
+                    return redirect("dossiers:receipt", dossier.code)
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s") % {"code": dossier.code})
                 return redirect(reverse("dossiers:receipt", args=[dossier.code]) + "?print=1")
         procedure = form.procedure_obj
