@@ -33,6 +33,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -416,7 +417,7 @@ class DossierCreateApi(DossierApiView):
 
         def register():
             dossier, data = self._register(request, serializer.validated_data)
-            return dossier, json.dumps(data, ensure_ascii=False)
+            return dossier, JSONRenderer().render(data).decode()  # as DRF sends it
 
         return _intake_answer(intake_keys.intake_once(user=request.user, key=key, digest=digest, register=register))
 
