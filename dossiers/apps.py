@@ -17,6 +17,11 @@ class DossiersConfig(AppConfig):
     def ready(self):
         # Roles need every app's permissions, which exist only after migrate: sync then.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="dossiers_roles_sync")
+        from django.contrib.auth.signals import user_logged_in
+
+        from dossiers.middleware import password_change_flag_on_login
+
+        user_logged_in.connect(password_change_flag_on_login, dispatch_uid="dossiers_password_change_flag")
         self._watch_reference_data()
 
     def _watch_reference_data(self):

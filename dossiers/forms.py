@@ -6,6 +6,8 @@ submitted form shows at once, next to its field, and the service checks again wh
 """
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -106,9 +108,14 @@ class IntakeForm(ApplicantFields):
         label=_("Nơi tiếp nhận"), queryset=Unit.objects.none(), required=False,
         help_text=_("Tài khoản chưa gắn với đơn vị: chọn bộ phận một cửa tiếp nhận."),
     )
+    #: one-time token of this form (a fresh one per blank form): the same form sent twice
+    #: (double click, back and resend) takes in one dossier (services.intake_keys)
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, need_unit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("once", uuid.uuid4().hex)
         self.need_unit = need_unit
         if need_unit:
             self.fields["receiving_unit"].queryset = Unit.objects.filter(valid_to__isnull=True).order_by("kind", "name")

@@ -114,6 +114,9 @@ class StaffProfile(models.Model):
     )
     title = models.CharField(_("chức vụ"), max_length=100, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    #: set by ``import_staff`` for an account given a password by an administrator: the pages
+    #: ask for a new one at the next login (the API token endpoint does not)
+    password_change_required = models.BooleanField(_("phải đổi mật khẩu"), default=False)
 
     class Meta:
         verbose_name = _("cán bộ")
@@ -469,3 +472,30 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IntakeKey(models.Model):
+    """An intake's idempotency key (interfaces.md "Dossier API"): one per user and key.
+
+    Written in the intake's own transaction, before the dossier, so that a concurrent repeat
+    waits on the unique index and then finds the committed first answer. ``body_hash`` is the
+    SHA-256 of the canonical JSON of the request; ``response`` the first answer's JSON text,
+    replayed as it was. Keys older than 24 hours are ignored and purged (``intake_keys_purge``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    body_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status_code = models.PositiveSmallIntegerField(default=201)
+    response = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("khóa tiếp nhận một lần")
+        verbose_name_plural = _("khóa tiếp nhận một lần")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="intake_key_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="intake_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -7,14 +7,14 @@ stamp in the shared cache tells every process).
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dossiers import calendar as wcal
-from dossiers.models import CalendarOverride, Dossier, DossierStep, StaffProfile, Unit
+from dossiers.models import CalendarOverride, Dossier, DossierStep, Procedure, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, LEADER, user_roles
 from dossiers.workflow import OPEN_STATES
 from onecua.stamps import SharedStamp
@@ -150,11 +150,16 @@ def dossiers_open(qs: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
     return qs.filter(state__in=OPEN_STATES)
 
 
-def dossiers_overdue(*, on: date, qs: QuerySet[Dossier] | None = None) -> QuerySet[Dossier]:
-    """Open dossiers past their due date on `on` (a paused dossier is judged at its pause, D12)."""
-    return dossiers_open(qs).filter(
-        Q(paused_on__isnull=True, due_date__lt=on) | Q(paused_on__isnull=False, due_date__lt=models.F("paused_on"))
-    )
+def dossiers_overdue(*, on: date, qs: QuerySet[Dossier] | None = None, now: datetime | None = None) -> QuerySet[Dossier]:
+    """Open dossiers past their due date on `on` (a paused dossier is judged at its pause, D12).
+
+    With `now` (an instant of day `on`), also running hour deadlines whose ``due_at`` has
+    passed: the "overdue" of ``dossiers.deadlines`` (the dashboard's bucket). Without it, the
+    end-of-day view of reports (D12)."""
+    q = Q(paused_on__isnull=True, due_date__lt=on) | Q(paused_on__isnull=False, due_date__lt=models.F("paused_on"))
+    if now is not None:
+        q |= Q(paused_on__isnull=True, time_unit=Procedure.TimeUnit.WORKING_HOURS, due_at__lt=now)
+    return dossiers_open(qs).filter(q)
 
 
 def applicant_last_by_id_number(*, id_number: str, user) -> Dossier | None:

@@ -17,3 +17,11 @@ def calendar_reevaluate_task(self, day_iso: str, actor_id: int | None = None, re
         return calendar_reevaluate(day=date.fromisoformat(day_iso), actor=actor, reason=reason)
     except OperationalError as exc:  # a locked database or a lost connection: try again later
         raise self.retry(exc=exc)
+
+
+@shared_task(name="dossiers.intake_keys_purge", acks_late=True, soft_time_limit=110, time_limit=120)
+def intake_keys_purge_task() -> int:
+    """Delete intake idempotency keys older than 24 hours (beat: hourly; safe to run twice)."""
+    from dossiers.services.intake_keys import intake_keys_purge
+
+    return intake_keys_purge()

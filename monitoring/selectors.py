@@ -1,7 +1,8 @@
 """Reads for deadline monitoring: the deadline buckets, the supervisor dashboard, notifications.
 
 **The deadline buckets** (one definition, used by the sweep, the dashboard, its lists and the
-digest; the same rule as the coloured labels of ``dossiers.templatetags.onecua.deadline_label``).
+digest): the rule of ``dossiers.deadlines.deadline_status`` written as SQL, tested equal to it on
+the same dossiers (``tests/dossiers/test_deadlines.py``).
 An open dossier (received, in processing, or waiting for a supplement) on local day T, at
 instant ``now``, with N = the next working day after T:
 

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dossiers.middleware.PasswordChangeRequiredMiddleware",  # first login after import_staff
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
@@ -249,6 +250,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "monitoring.outbox_relay",
         "schedule": crontab(minute="*"),
         "options": {"expire_seconds": 50},
+    },
+    # Intake idempotency keys past their 24 hours, hourly at :05 (https://crontab.guru/#5_*_*_*_*)
+    "dossiers-intake-keys-purge": {
+        "task": "dossiers.intake_keys_purge",
+        "schedule": crontab(minute="5"),
+        "options": {"expire_seconds": 50 * 60},
     },
     # Report roll-up: rebuild yesterday and every stale or missing day, 01:15 (https://crontab.guru/#15_1_*_*_*)
     "reporting-rollup-nightly": {

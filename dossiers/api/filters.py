@@ -1,8 +1,8 @@
 """Query filters of ``GET /api/v1/dossiers/`` (interfaces.md "REST API (v1)").
 
-Only parsing: "overdue" is ``selectors.dossiers_overdue`` with today's local date. Dates are
-local dates (Asia/Ho_Chi_Minh): ``received_from=2022-01-28`` includes a dossier received at
-00:30 local time on that day.
+Only parsing: "overdue" is ``selectors.dossiers_overdue`` at this instant (hour deadlines too).
+Dates are local dates (Asia/Ho_Chi_Minh): ``received_from=2022-01-28`` includes a dossier
+received at 00:30 local time on that day.
 """
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class DossierFilter(django_filters.FilterSet):
         )
 
     def filter_overdue(self, queryset, name, value):
-        overdue = dossiers_overdue(on=timezone.localdate(), qs=queryset)
+        now = timezone.now()
+        overdue = dossiers_overdue(on=timezone.localdate(now), qs=queryset, now=now)
         if value:
             return overdue
         return queryset.exclude(pk__in=overdue.values("pk"))

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dossiers import calendar as wcal
+from dossiers.deadlines import dossier_deadline_status
 from dossiers.models import Channel, Classification, Dossier, DossierStep, Procedure, ReturnChannel
 from dossiers.workflow import OPEN_STATES, Action, DossierState
 
@@ -49,12 +49,16 @@ class ApplicantOutputSerializer(serializers.Serializer):
 
 
 def dossier_overdue(obj: Dossier, context: dict) -> bool:
-    """An open dossier past its due date today (D12); a paused one is judged at its pause, as
-    ``selectors.dossiers_overdue`` does. ``context["today"]`` may fix the day."""
+    """An open dossier past its deadline now, by the one rule of ``dossiers.deadlines`` (a
+    paused one judged at its pause, D12; an hour deadline at its instant, D9).
+    ``context["today"]`` and ``context["now"]`` may fix the day and the instant."""
     if obj.state not in OPEN_STATES or obj.due_date is None:
         return False
-    today = context.get("today") or timezone.localdate()
-    return wcal.classify_open(as_of=today, due_date=obj.due_date, paused_on=obj.paused_on) == wcal.OpenStatus.OVERDUE
+    now = context.get("now") or timezone.now()
+    today = context.get("today") or timezone.localdate(now)
+    # overdue never depends on the next working day (only "due soon" does)
+    status = dossier_deadline_status(obj, today=today, now=now, next_working_day=today)
+    return bool(status and status.overdue)
 
 
 @extend_schema_field(OpenApiTypes.BOOL)

@@ -20,18 +20,21 @@ actions. ``received_at`` and ``submit_only`` are for online dossiers (channel ``
 """
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Prefetch, When
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -56,7 +59,7 @@ from dossiers.models import (
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
-from dossiers.services import lifecycle
+from dossiers.services import intake_keys, lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.api import AutoSchema, ErrorSerializer
 
@@ -353,17 +356,45 @@ class DossierCreateApi(DossierApiView):
         description=(
             "Tiếp nhận một hồ sơ: cấp mã hồ sơ (D15), tính ngày hẹn trả theo ngày làm việc (D2–D6) "
             "và lập các bước xử lý. Với `submit_only=true`, hồ sơ trực tuyến chờ tiếp nhận "
-            "(status=submitted, chưa tính hạn)."
+            "(status=submitted, chưa tính hạn). Gửi kèm `Idempotency-Key` để gửi lại an toàn: lặp lại "
+            "cùng khóa và cùng nội dung trong 24 giờ trả lại đúng hồ sơ đã tạo (tiêu đề "
+            "`Idempotent-Replayed: true`), không tạo hồ sơ thứ hai."
         ),
+        parameters=[OpenApiParameter(
+            intake_keys.KEY_FIELD, str, OpenApiParameter.HEADER, required=False,
+            description="Khóa do hệ thống gọi tự đặt (tối đa 255 ký tự), mỗi hồ sơ một khóa.",
+        )],
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400, 401, 403)},
+        responses={201: OutputSerializer, **_errors(400, 401, 403),
+                   409: OpenApiResponse(ErrorSerializer, description="Idempotency-Key đã dùng với nội dung khác.")},
     )
     def post(self, request):
         self.check_intake_role(request)
+        key = request.headers.get(intake_keys.KEY_FIELD)
+        digest = ""
+        if key is not None:  # idempotent intake (interfaces.md "Dossier API")
+            intake_keys.intake_key_check(key)
+            digest = intake_keys.body_hash(request.data)
         # Named explicitly: DossierCollectionApi also inherits DossierListApi's OutputSerializer.
         serializer = DossierCreateApi.InputSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        if not serializer.is_valid():
+            # A repeat of an intake that was taken in stands, even if its body no longer passes.
+            done = key is not None and intake_keys.intake_replay_find(user=request.user, key=key, digest=digest)
+            if done:
+                return _intake_answer(done)
+            serializer.is_valid(raise_exception=True)
+        if key is None:
+            dossier, data = self._register(request, serializer.validated_data)
+            location = reverse("api-dossier-detail", kwargs={"code": dossier.code})
+            return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+        def register():
+            dossier, data = self._register(request, serializer.validated_data)
+            return dossier, JSONRenderer().render(data).decode()  # as DRF sends it
+
+        return _intake_answer(intake_keys.intake_once(user=request.user, key=key, digest=digest, register=register))
+
+    def _register(self, request, data: dict) -> tuple[Dossier, dict]:
         unit = data["receiving_unit"]
         profile = staff_profile(request.user)
         counter = profile.counter if profile and profile.counter and profile.counter.unit_id == unit.pk else None
@@ -386,8 +417,15 @@ class DossierCreateApi(DossierApiView):
         data = DossierCreateApi.OutputSerializer(
             dossier, context={"request": request, "actions_for": lambda d: actions_for(request, d)}
         ).data
-        location = reverse("api-dossier-detail", kwargs={"code": dossier.code})
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return dossier, data
+
+
+def _intake_answer(done: intake_keys.IntakeOnce) -> Response:
+    """A keyed intake's answer: the first one's body and status, marked when replayed."""
+    headers = {"Location": reverse("api-dossier-detail", kwargs={"code": done.dossier.code})}
+    if done.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(json.loads(done.response), status=done.status_code, headers=headers)
 
 
 class DossierCollectionApi(DossierListApi, DossierCreateApi):

@@ -80,6 +80,15 @@ class ImportResult:
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.deleted or self.fields_created)
 
+    def tally(self, *, created: bool, changed: bool) -> None:
+        """Count one row: created, else updated when something changed, else unchanged."""
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
 
 class ImportFileError(DossierError):
     """A catalogue file that cannot be imported; ``lines`` holds one ``line N, column C: reason`` each."""
@@ -192,8 +201,13 @@ def _records_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[tuple[int, li
     return records
 
 
-def _read_table(rows_or_file: RowsOrFile, *, required: tuple[str, ...], optional: tuple[str, ...]) -> _Table:
-    """Parse and check the header; raise at once if the header is unusable (rows would be noise)."""
+def _read_table(
+    rows_or_file: RowsOrFile, *, required: tuple[str, ...], optional: tuple[str, ...], raw: tuple[str, ...] = ()
+) -> _Table:
+    """Parse and check the header; raise at once if the header is unusable (rows would be noise).
+
+    Columns in `raw` keep their cells exactly as written (a password's spaces are part of it)."""
+    raw_columns = raw
     records, errors = _read_records(rows_or_file)
     allowed = required + optional
     if not records:
@@ -243,6 +257,8 @@ def _read_table(rows_or_file: RowsOrFile, *, required: tuple[str, ...], optional
                 bad.add(column)
             elif column == "documents":
                 value = unicodedata.normalize("NFC", raw.strip())  # line breaks separate documents too
+            elif column in raw_columns:
+                value = raw
             values[column] = value
         rows.append(_Row(line=line, values=values, bad=bad))
     return _Table(columns=[n for n in names if n], rows=rows, errors=errors)
@@ -923,12 +939,7 @@ def _demo_users() -> tuple[ImportResult, list[DemoAccountRow]]:
             profile.unit, profile.counter, profile.title = unit, counter, title
             profile.save()
             changed = True
-        if created:
-            result.created += 1
-        elif changed:
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        result.tally(created=created, changed=changed)
         label = str(ROLE_LABELS[role]) if role else "Quản trị cấp cao (superuser)"
         accounts.append(DemoAccountRow(username=username, role=label, unit=unit.name, password=password))
     return result, accounts

@@ -1,23 +1,9 @@
 """Template filters and tags for the dossier pages and printed forms.
 
-The one rule kept here is :func:`deadline_label`, the coloured deadline state that every list
-and the dossier page show (ux.md "Lists"). It is a pure function of the dossier's stored
-deadline facts, "today" and the working-day calendar, so it can be tested on its own and
-views call it once per row (templates run no queries).
-
-Label rule (one place):
-
-- a resolved dossier (approved, refused, withdrawn, returned) shows its classification (D9):
-  **Trước hạn** / **Đúng hạn** / **Trễ hạn**;
-- an open dossier waiting for the applicant's supplement shows **Tạm dừng** (grey); its
-  tooltip says whether it was already overdue when the clock stopped (D12);
-- an open dossier past its due date (by local date; an hour deadline also by ``due_at``)
-  shows **Quá hạn** (red);
-- an open dossier due within one working day, i.e. ``due_date <= next_working_day(today)``
-  (due today, or on the next working day), shows **Sắp đến hạn** (amber);
-- any other open dossier shows **Trong hạn** (green);
-- a dossier not received yet (online, waiting for acceptance) or not received at all has no
-  label.
+:func:`deadline_label` dresses the one deadline rule, ``dossiers.deadlines.deadline_status``,
+as the coloured label every list and the dossier page show (ux.md "Lists"): its text and a
+tooltip (the due date, the working days left or late). Views call it once per row (templates
+run no queries).
 """
 from __future__ import annotations
 
@@ -30,7 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
-from dossiers.workflow import OPEN_STATES, Action, DossierState
+from dossiers.deadlines import DeadlineKey, dossier_deadline_status
+from dossiers.workflow import Action, DossierState
 
 register = template.Library()
 
@@ -60,42 +47,34 @@ def _dmy(d: date | None) -> str:
 
 
 def deadline_label(dossier, today: date, cal: wcal.WorkCalendar, now: datetime | None = None) -> DeadlineLabel | None:
-    """The deadline state of `dossier` on local date `today` (rule in the module docstring).
-
-    `now` (aware) refines hour deadlines ("4 tại chỗ", "02 giờ làm việc"): past ``due_at`` on
-    the due date itself is already overdue. Day deadlines are judged by date only (D9).
-    """
-    if dossier.classification:
-        key = dossier.classification
+    """The deadline label of `dossier` on local date `today` at `now` (aware; default: the
+    present instant), by the rule of ``dossiers.deadlines``; None for a dossier without one."""
+    status = dossier_deadline_status(
+        dossier, today=today, now=now or timezone.now(), next_working_day=cal.next_working_day(today)
+    )
+    if status is None:
+        return None
+    key, due = status.key, dossier.due_date
+    if key in (DeadlineKey.EARLY, DeadlineKey.ON_TIME, DeadlineKey.LATE):
         texts = {"early": _("Trước hạn"), "on_time": _("Đúng hạn"), "late": _("Trễ hạn")}
         resolved = dossier.resolved_on or (timezone.localdate(dossier.resolved_at) if dossier.resolved_at else None)
-        title = _("Giải quyết ngày %(resolved)s, hạn %(due)s") % {"resolved": _dmy(resolved), "due": _dmy(dossier.due_date)}
-        return DeadlineLabel(key, texts.get(key, key), title)
-    if dossier.state not in OPEN_STATES or dossier.due_date is None:
-        return None
-    due = dossier.due_date
-    if dossier.paused_on is not None or dossier.state == DossierState.AWAITING_SUPPLEMENT:
+        title = _("Giải quyết ngày %(resolved)s, hạn %(due)s") % {"resolved": _dmy(resolved), "due": _dmy(due)}
+        return DeadlineLabel(key, texts[key], title)
+    if key == DeadlineKey.PAUSED:
         paused_on = dossier.paused_on or today
-        status = wcal.classify_open(as_of=today, due_date=due, paused_on=paused_on)
-        if status == wcal.OpenStatus.OVERDUE:
+        if status.overdue:
             title = _("Chờ bổ sung từ %(p)s; đã quá hạn %(due)s trước khi tạm dừng") % {"p": _dmy(paused_on), "due": _dmy(due)}
         else:
             title = _("Chờ bổ sung từ %(p)s; thời hạn tạm dừng, hạn sẽ được lùi khi nhận bổ sung") % {"p": _dmy(paused_on)}
         return DeadlineLabel("paused", _("Tạm dừng"), title)
-    overdue = wcal.classify_open(as_of=today, due_date=due) == wcal.OpenStatus.OVERDUE
-    if (
-        not overdue and now is not None and dossier.due_at is not None
-        and dossier.time_unit == wcal.TimeUnit.WORKING_HOURS and now > dossier.due_at
-    ):
-        overdue = True
-    if overdue:
-        late_days = cal.working_days_between(due, today)
+    if key == DeadlineKey.OVERDUE:
+        late_days = cal.working_days_between(due, today) if due < today else 0
         if late_days:
             title = _("Hạn %(due)s, đã quá %(n)s ngày làm việc") % {"due": _dmy(due), "n": late_days}
         else:
             title = _("Hạn %(due)s") % {"due": _dmy(due)}
         return DeadlineLabel("overdue", _("Quá hạn"), title)
-    if due <= cal.next_working_day(today):
+    if key == DeadlineKey.SOON:
         title = _("Hạn hôm nay %(due)s") % {"due": _dmy(due)} if due == today else _("Hạn %(due)s (ngày làm việc tiếp theo)") % {"due": _dmy(due)}
         return DeadlineLabel("soon", _("Sắp đến hạn"), title)
     left = cal.working_days_between(today, due)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from dossiers import calendar as wcal
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
-from dossiers.models import Classification, Dossier, Procedure, ReturnChannel
+from dossiers.models import Dossier, Procedure, ReturnChannel
 from dossiers.pdf import render_form
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, user_roles
 from dossiers.selectors import (
@@ -39,14 +39,18 @@ from dossiers.selectors import (
     dossiers_visible_to,
     staff_profile,
 )
+from dossiers.services.intake_keys import intake_once
 from dossiers.services.lifecycle import CCCD_RE, MSG_CCCD, dossier_register
-from dossiers.workflow import OPEN_STATES, DossierState
+from dossiers.templatetags.onecua import deadline_label
+from dossiers.workflow import DossierState
 
 #: procedures offered per keystroke
 SEARCH_LIMIT = 15
 #: rows per worklist section (the full lists are one click away)
 WORKLIST_LIMIT = 50
 SLIP_KINDS = {"huong-dan": "mau02", "tu-choi": "mau03"}
+#: intake keys of the counter page's one-time form tokens (the API's keys are the caller's own)
+PAGE_KEY_PREFIX = "page:"
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -118,21 +122,6 @@ def _due_preview(procedure: Procedure, at: datetime) -> dict:
         "provisional": provisional,
         "time_text": procedure.time_text(),
     }
-
-
-def deadline_label(dossier: Dossier, *, today, cal) -> tuple[str, str]:
-    """(css key, text) of the deadline label of ux.md "Lists"."""
-    if dossier.classification:
-        return dossier.classification, Classification(dossier.classification).label
-    if dossier.state in OPEN_STATES and dossier.due_date:
-        if dossier.paused_on:
-            return "paused", _("Tạm dừng")
-        if wcal.classify_open(as_of=today, due_date=dossier.due_date) == wcal.OpenStatus.OVERDUE:
-            return "overdue", _("Quá hạn")
-        if dossier.due_date <= cal.next_working_day(today):
-            return "soon", _("Sắp đến hạn")
-        return "within", _("Trong hạn")
-    return "", ""
 
 
 def _daily_number(code: str) -> str:
@@ -238,8 +227,9 @@ def intake(request):
         form = IntakeForm(request.POST, need_unit=need_unit)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                dossier = dossier_register(
+
+            def register():
+                return dossier_register(
                     procedure=data["procedure"],
                     receiving_unit=profile.unit if profile else data["receiving_unit"],
                     counter=profile.counter if profile else None,
@@ -251,10 +241,21 @@ def intake(request):
                     documents=form.documents(),
                     request_content=data["request_content"],
                     copies=data["copies"],
-                )
+                ), ""
+
+            try:
+                if data["once"]:  # the form's one-time token: a form sent again takes in nothing
+                    done = intake_once(user=request.user, key=PAGE_KEY_PREFIX + data["once"], digest=PAGE_KEY_PREFIX,
+                                       register=register)
+                    dossier, replayed = done.dossier, done.replayed
+                else:
+                    dossier, replayed = register()[0], False
             except DossierError as exc:
                 add_service_errors(form, exc)
             else:
+                if replayed:
+                    messages.info(request, _("Hồ sơ này đã được tiếp nhận (mã %(code)s).") % {"code": dossier.code})
+                    return redirect("dossiers:receipt", dossier.code)
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s") % {"code": dossier.code})
                 return redirect(reverse("dossiers:receipt", args=[dossier.code]) + "?print=1")
         procedure = form.procedure_obj
@@ -411,11 +412,11 @@ def counter_slip(request, kind: str):
 # --- worklist --------------------------------------------------------------------------------
 
 
-def _rows(qs, *, today, cal):
+def _rows(qs, *, today, cal, now):
     rows = []
     for d in qs:
-        key, text = deadline_label(d, today=today, cal=cal)
-        rows.append({"d": d, "label_key": key, "label_text": text})
+        label = deadline_label(d, today, cal, now=now)  # the one rule (dossiers.deadlines)
+        rows.append({"d": d, "label_key": label.key if label else "", "label_text": label.text if label else ""})
     return rows
 
 
@@ -423,7 +424,8 @@ def _rows(qs, *, today, cal):
 def worklist(request):
     """Việc hôm nay: today's intake at the clerk's unit, results to hand back, returns by post."""
     profile = staff_profile(request.user)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     cal = calendar_get()
     start = timezone.make_aware(datetime.combine(today, time.min))
     end = start + timedelta(days=1)
@@ -438,16 +440,16 @@ def worklist(request):
     by_post = results.filter(return_channel=ReturnChannel.POSTAL).order_by("resolved_at")
     sections = [
         {"key": "handover", "title": _("Hồ sơ chờ chuyển cho đơn vị xử lý"), "count": to_hand_over.count(),
-         "rows": _rows(to_hand_over[:WORKLIST_LIMIT], today=today, cal=cal),
+         "rows": _rows(to_hand_over[:WORKLIST_LIMIT], today=today, cal=cal, now=now),
          "empty": _("Không có hồ sơ nào chờ chuyển.")},
         {"key": "today", "title": _("Hồ sơ tiếp nhận hôm nay"), "count": received_today.count(),
-         "rows": _rows(received_today[:WORKLIST_LIMIT], today=today, cal=cal),
+         "rows": _rows(received_today[:WORKLIST_LIMIT], today=today, cal=cal, now=now),
          "empty": _("Hôm nay chưa tiếp nhận hồ sơ nào.")},
         {"key": "counter", "title": _("Kết quả chờ trả tại bộ phận một cửa"), "count": at_counter.count(),
-         "rows": _rows(at_counter[:WORKLIST_LIMIT], today=today, cal=cal),
+         "rows": _rows(at_counter[:WORKLIST_LIMIT], today=today, cal=cal, now=now),
          "empty": _("Không có kết quả chờ trả.")},
         {"key": "postal", "title": _("Kết quả trả qua bưu chính"), "count": by_post.count(),
-         "rows": _rows(by_post[:WORKLIST_LIMIT], today=today, cal=cal),
+         "rows": _rows(by_post[:WORKLIST_LIMIT], today=today, cal=cal, now=now),
          "empty": _("Không có kết quả chờ gửi bưu chính.")},
     ]
     return render(request, "dossiers/worklist.html", {

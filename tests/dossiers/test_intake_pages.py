@@ -224,6 +224,47 @@ def test_intake_redirect_lands_on_printable_receipt(clerk_client, w):
     assert html.count('class="doc mau01"') == 2
 
 
+def _form_token(html: str) -> str:
+    m = re.search(r'<input type="hidden" name="once" value="([0-9a-f]{32})"', html)
+    assert m, "the intake form carries a one-time token"
+    return m.group(1)
+
+
+def test_a_resubmitted_intake_form_shows_the_dossier_already_taken_in(clerk_client, w):
+    """The same form sent twice (a double click without JavaScript, or back and send again):
+    one dossier; the second answer leads to its receipt with "Hồ sơ này đã được tiếp nhận"."""
+    token = _form_token(clerk_client.get(reverse("dossiers:intake")).content.decode())
+    first = clerk_client.post(reverse("dossiers:intake"), intake_post(w, once=token))
+    again = clerk_client.post(reverse("dossiers:intake"), intake_post(w, once=token), follow=True)
+    d = Dossier.objects.get()
+    assert first["Location"] == reverse("dossiers:receipt", args=[d.code]) + "?print=1"
+    assert again.redirect_chain == [(reverse("dossiers:receipt", args=[d.code]), 302)]
+    html = again.content.decode()
+    assert f"Hồ sơ này đã được tiếp nhận (mã {d.code})." in html
+    assert "ONECUA_AUTOPRINT" not in html  # shown, not printed a second time
+
+
+def test_each_blank_intake_form_has_its_own_token(clerk_client, w):
+    """Two forms, two tokens, two dossiers (the same applicant may file twice on purpose)."""
+    url = reverse("dossiers:intake")
+    t1, t2 = (_form_token(clerk_client.get(url).content.decode()) for _ in range(2))
+    assert t1 != t2
+    assert clerk_client.post(url, intake_post(w, once=t1)).status_code == 302
+    assert clerk_client.post(url, intake_post(w, once=t2)).status_code == 302
+    assert Dossier.objects.count() == 2
+
+
+def test_a_form_refused_with_errors_keeps_its_token_and_saves_once_corrected(clerk_client, w):
+    url = reverse("dossiers:intake")
+    token = _form_token(clerk_client.get(url).content.decode())
+    refused = clerk_client.post(url, intake_post(w, once=token, applicant_id_number="01719000123"))
+    assert refused.status_code == 200 and _form_token(refused.content.decode()) == token
+    assert not Dossier.objects.exists()
+    assert clerk_client.post(url, intake_post(w, once=token)).status_code == 302
+    assert clerk_client.post(url, intake_post(w, once=token)).status_code == 302
+    assert Dossier.objects.count() == 1
+
+
 def test_intake_bad_cccd_shows_message_next_to_field_and_keeps_input(clerk_client, w):
     """An 11-digit CCCD: 200, the Vietnamese message under the CCCD field, nothing saved, and
     every typed value and tick still on the page."""

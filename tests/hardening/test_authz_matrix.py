@@ -166,6 +166,7 @@ MATRIX: list[Row] = [
     Row("login", public(200)),
     Row("logout", public(LOGIN), method="post"),  # anyone may log out; back to the login page
     Row("home", lambda ident, obj: 200 if ident is None else ANY_REDIRECT),
+    Row("password_change", lambda ident, obj: LOGIN if ident is None else 200),  # one's own password
     Row("api-schema", public(200)),
     Row("api-docs", public(200)),
     Row("api-token", public(400), method="post", data={}, api=True),  # no credentials: 400 for everyone
