@@ -37,6 +37,7 @@ from dossiers.models import (
 from dossiers.reference import procedure_template
 from dossiers.selectors import calendar_get, staff_profile
 from dossiers.workflow import ACTION_TRANSITIONS, OPEN_STATES, Action, DossierState, action_allowed
+from dossiers.services.register import register_assign, register_sql
 from onecua.rows import ids_reserve, rows_insert
 
 S = DossierState
@@ -426,15 +427,20 @@ def dossier_register(
         _sequence_note_imported(code=code, unit=receiving_unit)
         dossier.code = code
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # imported: its entry is in the old system's book
                 rows_insert(rows)
         except IntegrityError as exc:
             raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
     elif connection.vendor == "postgresql":
         prelude, expression = _dossier_code_sql(unit=receiving_unit, received_at=received_at)
-        rows_insert(rows, prelude=prelude, expression=(dossier, "code", *expression))
+        expressions = []
+        if not submit_only:  # issue 14: the register book's number, taken in the same statement
+            book_cte, expressions = register_sql(dossier)
+            prelude = (f"{prelude[0]}, {book_cte[0]}", prelude[1] + book_cte[1])
+        rows_insert(rows, prelude=prelude, expressions=[(dossier, "code", *expression), *expressions])
     else:  # SQLite serialises writers anyway: a stand-in code, the real one last
         dossier.code = _dossier_code_provisional()
+        register_assign(dossier)  # issue 14
         rows_insert(rows)
         dossier.code = dossier_code_next(unit=receiving_unit, received_at=received_at)
         Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
@@ -469,6 +475,7 @@ def dossier_accept(*, dossier: Dossier, actor, at: datetime | None = None, expec
         d.received_at = when
         _apply_deadline(d, cal)
         _plan_steps(d, cal)
+        register_assign(d)  # issue 14: the register book's number at receipt
 
     return dossier_transition(
         dossier=dossier, action=Action.ACCEPT, actor=actor, at=at,
