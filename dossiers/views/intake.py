@@ -6,7 +6,7 @@
 - ``counter_slip``: Mẫu 02 (guidance for an incomplete dossier) and Mẫu 03 (refusal) at the
   counter, which create no dossier (domain.md D10);
 - ``worklist``: "Việc hôm nay", the clerk's start page;
-- ``render_receipt``: Mẫu 01 as a page or a PDF, called by ``processing.receipt``.
+- ``render_receipt``: Mẫu 01 as a page or a PDF, called by ``forms.receipt``.
 
 Views parse, call a service or selector, and render; deadlines come from ``dossiers.calendar``
 through ``selectors.calendar_get()`` only.
@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from dossiers import calendar as wcal
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
-from dossiers.models import Classification, Dossier, Procedure, ReturnChannel
+from dossiers.form_sets import RECEIPT, form_set_for
+from dossiers.models import Classification, Dossier, Procedure, RegisterBook, ReturnChannel
 from dossiers.pdf import render_form
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, user_roles
 from dossiers.selectors import (
@@ -311,11 +312,15 @@ def render_receipt(request, dossier: Dossier):
     number = _daily_number(dossier.code)
     received = timezone.localtime(dossier.received_at)
     due_at = timezone.localtime(dossier.due_at) if dossier.due_at else None
+    book = RegisterBook.objects.select_related("counter").filter(pk=dossier.register_book_id).first()
+    fs = form_set_for(timezone.localdate(dossier.received_at))
     context = {
         "dossier": dossier,
         "unit": unit,
         "number": f"{number}/TNHS" if number else "",
-        "book_number": number,
+        "book": book.number if book else "",  # "Quyển số" (issue 14; none for an imported dossier)
+        "book_number": dossier.register_number or "",  # "Số thứ tự" in that book
+        "form_label": fs.label(RECEIPT),
         "place": _place(unit),
         "doc_date": received.date(),
         "received": received,
