@@ -24,9 +24,12 @@ from monitoring.services.outbox import notification_mark_read, notifications_mar
 PAGE_SIZE = 30
 
 
+MSG_SUPERVISORS_ONLY = "Trang theo dõi tiến độ dành cho lãnh đạo đơn vị."
+
+
 def _require_supervisor(user) -> None:
     if not sel.dashboard_allowed(user):
-        raise PermissionDenied(_("Trang theo dõi tiến độ dành cho lãnh đạo đơn vị."))
+        raise PermissionDenied(_(MSG_SUPERVISORS_ONLY))
 
 
 def _scope_label(user) -> str:

@@ -18,17 +18,16 @@ from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from dossiers.access import page_required
 from dossiers.form_sets import APOLOGY, CONTROL, REGISTER, STOP, SUPPLEMENT, form_set_for
 from dossiers.models import Classification, Dossier, RegisterBook, Unit
 from dossiers.pdf import render_form
-from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, user_roles
 from dossiers.selectors import dossier_get_for_user, staff_profile, user_unit_ids
 from dossiers.views.intake import _place as place_of
 from dossiers.workflow import Action
@@ -272,15 +271,6 @@ def stop_notice(request, code: str):
 # --- the tracking register (Mẫu 07 of TT 03/2025, Mẫu 06 of TT 01/2018) ------------------------
 
 
-REGISTER_ROLES = frozenset({COUNTER_CLERK, LEADER, ADMINISTRATOR})
-
-
-def register_allowed(user) -> bool:
-    """Who may print a register: counter clerks, leaders and administrators (the menu asks the
-    same)."""
-    return user.is_authenticated and (user.is_superuser or bool(user_roles(user) & REGISTER_ROLES))
-
-
 def register_books_for(user):
     """The books a user may print: those of their units (every book for administrators)."""
     unit_ids = user_unit_ids(user)
@@ -323,13 +313,11 @@ def register_entries(book: RegisterBook, start: date, end: date):
             .select_related("procedure", "resolving_unit").order_by("register_number"))
 
 
-@login_required
+@page_required("dossiers:register")  # counter clerks, leaders, administrators (dossiers.access)
 @require_GET
 def register(request):
     """The tracking register of one book for a date range: A4 landscape, the column header
     repeated on every page, pages numbered (print and PDF alike)."""
-    if not register_allowed(request.user):
-        raise PermissionDenied(_("Chỉ cán bộ một cửa, lãnh đạo và quản trị được in sổ theo dõi hồ sơ."))
     books = register_books_for(request.user)
     today = timezone.localdate()
     data = request.GET.copy()
