@@ -243,7 +243,7 @@ def _table_rows(req: ReportRequest, report: dict, keys, *, frozen: bool) -> list
     for i, level in enumerate(report["levels"]):
         key = f"level:{level['level']}"
         rows.append({"kind": "level", "stt": ROMAN.get(i + 1, str(i + 1)),
-                     "name": level.get("name") or LEVEL_NAMES.get(level["level"], level["level"]),
+                     "name": _(level.get("name") or LEVEL_NAMES.get(level["level"], level["level"])),
                      "row": key, "cells": _cells(req, level["totals"], key, keys, frozen=frozen)})
         for j, u in enumerate(level["units"], 1):
             key = f"unit:{u['code']}"
@@ -402,7 +402,7 @@ def _picker(req: ReportRequest | None, request) -> dict:
     groups: dict[str, list] = {}
     for u in units.order_by("code").values("code", "name", "level"):
         groups.setdefault(u["level"], []).append(u)
-    unit_groups = [{"label": LEVEL_NAMES.get(level, level), "units": groups[level]}
+    unit_groups = [{"label": _(LEVEL_NAMES.get(level, level)), "units": groups[level]}
                    for level in sorted(groups, key=lambda lv: list(LEVEL_NAMES).index(lv) if lv in LEVEL_NAMES else 99)]
     return {
         "bases": [(b, basis_labels[b]) for b in BASES],

@@ -49,6 +49,7 @@ MSG_WRONG_STATE = "Hồ sơ {code} đang ở trạng thái “{state}”, không
 MSG_CONFLICT = "Hồ sơ {code} vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại."
 MSG_CCCD = "Số CCCD phải gồm 12 chữ số."
 MSG_NAME_REQUIRED = "Vui lòng nhập họ và tên người nộp hồ sơ."
+MSG_TOO_LONG = "{label} tối đa {n} ký tự (đã nhập {got} ký tự)."
 MSG_PHONE = "Số điện thoại không hợp lệ."
 MSG_ON_THE_SPOT = "Thủ tục này không áp dụng “4 tại chỗ”."
 MSG_APOLOGY_ONCE = "Hồ sơ {code} đã hẹn lại ngày trả kết quả một lần; pháp luật chỉ cho phép hẹn lại một lần."
@@ -303,6 +304,10 @@ def applicant_validate(applicant: dict[str, str]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     if not cleaned["name"]:
         errors["applicant.name"] = [MSG_NAME_REQUIRED]
+    # issue 14: longer than its column is said, never cut silently (nor called missing)
+    for key, label, limit in (("name", "Họ và tên", 255), ("address", "Địa chỉ", 500), ("email", "Email", 254)):
+        if len(cleaned[key]) > limit:
+            errors[f"applicant.{key}"] = [MSG_TOO_LONG.format(label=label, n=limit, got=len(cleaned[key]))]
     if cleaned["id_number"] and not CCCD_RE.match(cleaned["id_number"]):
         errors["applicant.id_number"] = [MSG_CCCD]
     if cleaned["phone"] and not PHONE_RE.match(cleaned["phone"]):

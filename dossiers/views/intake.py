@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
 from dossiers.access import page_required
+from dossiers.templatetags.onecua import due_text as due_text_in_language
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
 from dossiers.form_sets import RECEIPT, form_set_for
@@ -44,6 +45,8 @@ from dossiers.workflow import OPEN_STATES, DossierState
 SEARCH_LIMIT = 15
 #: rows per worklist section (the full lists are one click away)
 WORKLIST_LIMIT = 50
+MSG_NO_CONTACT = ("Hồ sơ %(code)s không có số điện thoại và số CCCD của người nộp: người nộp sẽ không tra cứu "
+                  "được hồ sơ trên cổng tra cứu. Nên bổ sung ít nhất một trong hai thông tin.")
 SLIP_KINDS = {"huong-dan": "mau02", "tu-choi": "mau03"}
 
 
@@ -103,7 +106,7 @@ def _due_preview(procedure: Procedure, at: datetime) -> dict:
         "due_at": due_at.isoformat(),
         "due_time_display": f"{due_at:%H:%M}",
         "hours": procedure.time_unit == Procedure.TimeUnit.WORKING_HOURS,
-        "text": due.text(),
+        "text": due_text_in_language(due.text()),  # "Hẹn trả …" in the page's language
         "rule": rule[:1].upper() + rule[1:],
         "provisional": provisional,
         "time_text": procedure.time_text(),
@@ -246,6 +249,8 @@ def intake(request):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s") % {"code": dossier.code})
+                if not (dossier.applicant_phone or dossier.applicant_id_number):  # issue 14: said, not refused
+                    messages.warning(request, _(MSG_NO_CONTACT) % {"code": dossier.code})
                 return redirect(reverse("dossiers:receipt", args=[dossier.code]) + "?print=1")
         procedure = form.procedure_obj
     else:
