@@ -289,6 +289,7 @@ class RegisterFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["book"].queryset = books
         self.fields["book"].label_from_instance = _book_label
+        self.fields["book"].empty_label = _("Sổ của quầy tôi, năm nay")
 
     def clean(self):
         cd = super().clean()
