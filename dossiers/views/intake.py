@@ -29,7 +29,7 @@ from dossiers.access import page_required
 from dossiers.templatetags.onecua import due_text as due_text_in_language
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
-from dossiers.form_sets import RECEIPT, form_set_for
+from dossiers.form_sets import RECEIPT, REFUSAL, SUPPLEMENT, form_set_for
 from dossiers.models import Classification, Dossier, Procedure, RegisterBook, ReturnChannel
 from dossiers.pdf import render_form
 from dossiers.selectors import (
@@ -389,6 +389,8 @@ def counter_slip(request, kind: str):
                 "clerk_phone": profile.phone if profile else "",
                 "post_data": request.POST,
                 "autoprint": request.POST.get("print") == "1",
+                # before any dossier exists: the forms in force today (TT 03/2025)
+                "form_label": form_set_for(None).label(SUPPLEMENT if kind == "huong-dan" else REFUSAL),
             }
             template = f"dossiers/forms/{SLIP_KINDS[kind]}_{'guidance' if kind == 'huong-dan' else 'refusal'}.html"
             return render_form(request, template, context, filename=f"{SLIP_KINDS[kind]}-{timezone.localdate():%Y%m%d}.pdf")

@@ -305,3 +305,22 @@ def test_register_page_offers_the_users_books_and_refuses_officers(client, world
     assert bad.status_code == 200 and "Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy." in bad.content.decode()
     client.force_login(world["builder"])
     assert client.get(reverse("dossiers:register")).status_code == 403
+
+
+# --- Mẫu 02 and 03 at the counter (no dossier) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "title", "number"), [
+    ("huong-dan", "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "02"),
+    ("tu-choi", "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "03"),
+])
+def test_counter_slips_print_on_one_sheet(client, world, kind, title, number):
+    client.force_login(world["clerk"])
+    data = {"procedure": world["proc"].code, "applicant_name": APPLICANT["name"], "applicant_phone": APPLICANT["phone"],
+            "applicant_address": APPLICANT["address"], "missing": "\n".join(CHECKLIST),
+            "reason": "Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan." if kind == "tu-choi" else "Thiếu giấy tờ."}
+    r = client.post(reverse("dossiers:counter_slip", args=[kind]) + "?format=pdf", data)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert pages(r.content) == 1
+    t = text(r.content)[0]
+    assert title in t and f"Mẫu số {number} – Thông tư 03/2025/TT-VPCP" in t and APPLICANT["name"] in t
