@@ -28,3 +28,12 @@ class CitizensConfig(AppConfig):
         from citizens.report_views import register_report_hooks
 
         register_report_hooks()
+        # the pages' rules in the page table the menu reads (dossiers.access)
+        from citizens.selectors import feedback_answerer
+        from dossiers.access import LEADERS, page_rule
+        from reporting.selectors import MSG_NO_REPORT_ACCESS
+
+        for name in ("satisfaction_units", "satisfaction_officers", "scorecard"):
+            page_rule(f"citizens:{name}", LEADERS, MSG_NO_REPORT_ACCESS)
+        page_rule("citizens:feedback_list", lambda user, roles: feedback_answerer(user),
+                  "Chỉ lãnh đạo và quản trị được xem và trả lời phản ánh, kiến nghị.")

@@ -129,7 +129,8 @@ def satisfaction_by_officer(*, period: Period, unit: Unit | None = None, sort: s
     rows = []
     for g in grouped:
         officer = users.get(g["officer_id"])
-        rows.append({"key": f"officer:{g['officer_id'] or 'none'}", "code": officer.get_username() if officer else "",
+        # staff are shown by their full names, never their login names (issue 14)
+        rows.append({"key": f"officer:{g['officer_id'] or 'none'}", "code": "",
                      "name": _person_name(officer) if officer else "",  # the view names the row
                      "figures": _figures(g)})
     return _sorted(rows, sort, descending)

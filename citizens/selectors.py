@@ -96,6 +96,7 @@ class PublicDossier:
     state_code: str
     current_unit: str
     returned: bool
+    returned_at: datetime | None = None
     events: list[PublicEvent] = field(default_factory=list)
     feedback: list[PublicFeedback] = field(default_factory=list)
     evaluation: Evaluation | None = None
@@ -136,6 +137,7 @@ def dossier_public_view(*, dossier: Dossier) -> PublicDossier:
         state_code=dossier.state,
         current_unit=dossier.current_unit.name,
         returned=dossier.returned_at is not None,
+        returned_at=dossier.returned_at,
         events=_public_events(dossier),
         feedback=feedback,
         evaluation=Evaluation.objects.filter(dossier=dossier).first(),

@@ -1,8 +1,13 @@
-"""The left menu (ux.md "Navigation") with a count on every entry, for every page."""
-from django.urls import NoReverseMatch, reverse
+"""The left menu (ux.md "Navigation") with a count on every entry, for every page.
+
+Every entry is checked against the page rules the views use (``dossiers.access``): nobody is
+offered a link that answers 403, whichever app added it.
+"""
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
-from dossiers.roles import ADMINISTRATOR, LEADER, user_roles
+from dossiers.access import page_allowed
+from dossiers.roles import ADMINISTRATOR, user_roles
 from dossiers.selectors import dossier_menu_counts, staff_profile
 
 #: Header facts from other apps, registered in their ``AppConfig.ready()`` so that ``dossiers``
@@ -12,6 +17,14 @@ NAV_HOOKS: list = []
 #: Menu entries from other apps: each ``hook(user, roles) -> [(label, url, count or None), …]``
 #: adds entries to the "Theo dõi" group (the ``citizens`` app registers feedback and scorecard).
 MENU_HOOKS: list = []
+
+
+def _may_open(user, url: str) -> bool:
+    try:
+        name = resolve(url.split("?")[0]).view_name
+    except Resolver404:
+        return True
+    return page_allowed(user, name)
 
 
 def nav(request):
@@ -32,6 +45,7 @@ def nav(request):
             item(_("Tiếp nhận hồ sơ"), reverse("dossiers:intake")),
             item(_("Việc hôm nay"), reverse("dossiers:worklist")),
             item(_("Hồ sơ chờ tiếp nhận"), tab("submitted"), counts["submitted"]),
+            item(_("Sổ theo dõi hồ sơ"), reverse("dossiers:register")),
         ]},
         {"title": _("Xử lý"), "items": [
             item(_("Hồ sơ của tôi"), reverse("dossiers:inbox"), counts["mine"]),
@@ -45,9 +59,7 @@ def nav(request):
         ]},
     ]
     roles = user_roles(user)
-    pages = [(_("Thống kê, báo cáo"), "reporting:report_quarterly")]
-    if roles & {LEADER, ADMINISTRATOR}:  # the supervisor dashboard is for leaders
-        pages.insert(0, (_("Theo dõi tiến độ"), "monitoring:dashboard"))
+    pages = [(_("Theo dõi tiến độ"), "monitoring:dashboard"), (_("Thống kê, báo cáo"), "reporting:report_quarterly")]
     for label, name in pages:
         try:
             groups[2]["items"].append(item(label, reverse(name)))
@@ -61,6 +73,9 @@ def nav(request):
             item(_("Lịch làm việc"), reverse("dossiers:calendar")),
             item(_("Đơn vị, thủ tục"), reverse("admin:index")),
         ]})
+    for group in groups:  # only the pages this user may open (the views' own rules)
+        group["items"] = [i for i in group["items"] if _may_open(user, i["url"])]
+    groups = [g for g in groups if g["items"]]
     profile = staff_profile(user)
     extras = {"unread": 0, "notifications_url": None}
     for hook in NAV_HOOKS:

@@ -49,11 +49,12 @@ def add_service_errors(form: forms.Form, exc: DossierError) -> None:
 class ApplicantFields(forms.Form):
     """The applicant block shared by the intake form and the counter slips."""
 
-    applicant_name = forms.CharField(label=_("Họ và tên"), max_length=255, required=False)
+    # Not limited here: the service says "tối đa N ký tự" (issue 14), the same for the API.
+    applicant_name = forms.CharField(label=_("Họ và tên"), required=False)
     applicant_id_number = forms.CharField(label=_("Số CCCD"), max_length=20, required=False)
     applicant_phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
-    applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=500, required=False)
-    applicant_email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    applicant_address = forms.CharField(label=_("Địa chỉ"), required=False)
+    applicant_email = forms.CharField(label=_("Email"), required=False)
 
     def applicant(self) -> dict[str, str]:
         data = self.cleaned_data

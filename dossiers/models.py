@@ -263,6 +263,36 @@ class DossierSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dossier_sequence_unique")]
 
 
+class RegisterBook(models.Model):
+    """A tracking register (Sổ theo dõi hồ sơ, Mẫu 07 of TT 03/2025, Mẫu 06 of TT 01/2018).
+
+    One book per counter and year; a dossier taken in without a counter (API, online) goes in
+    its receiving unit's own book (``counter_key`` 0). ``last`` is the last "số thứ tự" given:
+    the intake takes the next one in the same statement that writes the dossier (the row stays
+    locked until the commit), so the numbers of a book are gap-free under concurrent intake.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name=_("bộ phận một cửa"), on_delete=models.PROTECT, related_name="+")
+    counter = models.ForeignKey(Counter, verbose_name=_("quầy"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    counter_key = models.PositiveIntegerField(default=0, help_text="The counter's id, 0 for the unit's own book.")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sổ theo dõi hồ sơ")
+        verbose_name_plural = _("sổ theo dõi hồ sơ")
+        constraints = [models.UniqueConstraint(fields=["unit", "counter_key", "year"], name="register_book_unique")]
+
+    @property
+    def number(self) -> str:
+        """"Quyển số" as printed: the counter's number and the year ("02/2026"); the unit's own
+        book is "00/2026"."""
+        return f"{self.counter.number if self.counter_id else 0:02d}/{self.year}"
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Dossier(models.Model):
     """A dossier (hồ sơ TTHC): the tracked object with its legal clock.
 
@@ -330,6 +360,11 @@ class Dossier(models.Model):
     #: D18: when the counter must have handed the dossier over, and when it did
     handover_due_at = models.DateTimeField(_("hạn chuyển hồ sơ"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("thời điểm chuyển hồ sơ"), null=True, blank=True)
+    register_book = models.ForeignKey(
+        RegisterBook, verbose_name=_("quyển sổ theo dõi"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="dossiers", db_index=False,
+    )
+    register_number = models.PositiveIntegerField(_("số thứ tự trong sổ"), null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -350,6 +385,7 @@ class Dossier(models.Model):
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
+            models.Index(fields=["register_book", "register_number"], name="dossier_register_entry"),
         ]
         constraints = [
             models.CheckConstraint(

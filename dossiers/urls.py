@@ -1,7 +1,7 @@
 """Page URLs (Vietnamese slugs, as staff read them in the address bar)."""
 from django.urls import path
 
-from dossiers.views import calendar_admin, intake, processing
+from dossiers.views import calendar_admin, forms, intake, processing
 
 app_name = "dossiers"
 
@@ -18,10 +18,12 @@ urlpatterns = [
     path("ho-so/cua-toi/", processing.inbox, name="inbox"),
     path("tra-cuu/", processing.search, name="search"),
     path("ho-so/<str:code>/", processing.dossier_detail, name="detail"),
-    path("ho-so/<str:code>/giay-tiep-nhan/", processing.receipt, name="receipt"),  # Mẫu 01 (?format=pdf)
-    path("ho-so/<str:code>/phieu-kiem-soat/", processing.control_sheet, name="control_sheet"),  # Mẫu 05
-    path("ho-so/<str:code>/phieu-bo-sung/<int:pause_id>/", processing.supplement_slip, name="supplement_slip"),  # Mẫu 02
-    path("ho-so/<str:code>/phieu-xin-loi/", processing.apology_slip, name="apology_slip"),  # Mẫu 04
+    path("ho-so/<str:code>/giay-tiep-nhan/", forms.receipt, name="receipt"),  # Mẫu 01 (?format=pdf)
+    path("ho-so/<str:code>/phieu-kiem-soat/", forms.control_sheet, name="control_sheet"),  # Mẫu 06 (TT 01/2018: 05)
+    path("ho-so/<str:code>/phieu-bo-sung/<int:pause_id>/", forms.supplement_slip, name="supplement_slip"),  # Mẫu 02
+    path("ho-so/<str:code>/phieu-xin-loi/", forms.apology_slip, name="apology_slip"),  # Mẫu 04
+    path("ho-so/<str:code>/thong-bao-dung/", forms.stop_notice, name="stop_notice"),  # Mẫu 05 (TT 03/2025)
+    path("so-theo-doi-ho-so/", forms.register, name="register"),  # Mẫu 07 (TT 01/2018: 06)
     path("ho-so/<str:code>/thao-tac/<str:action>/", processing.dossier_action, name="action"),
     # Calendar (administrators)
     path("danh-muc/lich-lam-viec/", calendar_admin.calendar_year, name="calendar"),

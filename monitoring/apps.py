@@ -20,3 +20,10 @@ class MonitoringConfig(AppConfig):
             lifecycle.TRANSITION_HOOKS.append(outbox_enqueue_event)
         if nav_bell not in context_processors.NAV_HOOKS:
             context_processors.NAV_HOOKS.append(nav_bell)
+        # the dashboard's rule in the page table the menu reads (dossiers.access)
+        from dossiers.access import page_rule
+        from monitoring.selectors import dashboard_allowed
+        from monitoring.views import MSG_SUPERVISORS_ONLY
+
+        for name in ("dashboard", "dashboard_data", "list"):
+            page_rule(f"monitoring:{name}", lambda user, roles: dashboard_allowed(user), MSG_SUPERVISORS_ONLY)

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from dossiers.models import Channel, Field, Procedure, Unit
 
 
+MSG_BAD_DATE = _("Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy.")
+
+
 class ListFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Mã hồ sơ, người nộp"), required=False, max_length=100,
@@ -19,10 +22,12 @@ class ListFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("Tiếp nhận từ"), required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
         widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": MSG_BAD_DATE},
     )
     date_to = forms.DateField(
         label=_("Đến ngày"), required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
         widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": MSG_BAD_DATE},
     )
     officer = forms.CharField(required=False, widget=forms.HiddenInput)
 

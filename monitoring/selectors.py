@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DateField, F, Q, QuerySet, Value
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers import calendar as wcal
-from dossiers.models import Dossier, DossierStep, Procedure, StaffProfile, Unit
+from dossiers.models import Dossier, DossierStep, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, LEADER, role_group_name, user_roles
 from dossiers.selectors import calendar_get, dossiers_open, user_unit_ids
 from monitoring.models import Notification
@@ -316,6 +316,16 @@ class DashboardFilters:
         if self.procedure is not None:
             out["procedure"] = str(self.procedure.pk)
         return out
+
+
+def procedures_in_scope(scope: set[int] | None) -> QuerySet[Procedure]:
+    """The active procedures a supervisor's filter offers (issue 14): those led by a unit of the
+    scope or with a step at one (every procedure for a scope of every unit)."""
+    qs = Procedure.objects.filter(is_active=True)
+    if scope is not None:
+        steps = ProcedureStep.objects.filter(procedure=OuterRef("pk"), unit_id__in=scope)
+        qs = qs.filter(Q(resolving_unit_id__in=scope) | Exists(steps))
+    return qs.order_by("code")
 
 
 def _int(value: str | None) -> int | None:

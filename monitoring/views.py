@@ -24,9 +24,12 @@ from monitoring.services.outbox import notification_mark_read, notifications_mar
 PAGE_SIZE = 30
 
 
+MSG_SUPERVISORS_ONLY = "Trang theo dõi tiến độ dành cho lãnh đạo đơn vị."
+
+
 def _require_supervisor(user) -> None:
     if not sel.dashboard_allowed(user):
-        raise PermissionDenied(_("Trang theo dõi tiến độ dành cho lãnh đạo đơn vị."))
+        raise PermissionDenied(_(MSG_SUPERVISORS_ONLY))
 
 
 def _scope_label(user) -> str:
@@ -100,7 +103,8 @@ def dossier_list(request, bucket: str):
         raise Http404(_("Không có danh sách này."))
     g = request.GET
     dates = ListFilterForm(g, units=Unit.objects.none(), procedures=Procedure.objects.none())
-    dates.is_valid()  # only the date fields are read from it; a bad date is ignored
+    dates.is_valid()  # only the date fields are read from it; a bad date is left out and said (issue 14)
+    date_errors = {name: dates.errors[name] for name in ("date_from", "date_to") if name in dates.errors}
     try:
         filters = sel.dashboard_filters(
             user=request.user, unit=g.get("unit"), officer=g.get("officer"), procedure=g.get("procedure"),
@@ -119,7 +123,7 @@ def dossier_list(request, bucket: str):
     query.pop("page", None)
     scope = sel.dashboard_unit_ids(request.user)
     units = Unit.objects.order_by("name") if scope is None else Unit.objects.filter(pk__in=scope).order_by("name")
-    form = ListFilterForm(initial=g.dict(), units=units, procedures=Procedure.objects.filter(is_active=True).order_by("code"))
+    form = ListFilterForm(initial=g.dict(), units=units, procedures=sel.procedures_in_scope(scope))
     tabs = [
         {"key": k, "title": str(sel.BUCKET_TITLES[k]), "url": sel.dashboard_list_url(k, filters.params()), "active": k == key}
         for k in sel.BUCKETS
@@ -141,7 +145,7 @@ def dossier_list(request, bucket: str):
     return render(request, "monitoring/list.html", {
         "title": str(sel.BUCKET_TITLES[key]), "bucket": key, "tabs": tabs, "form": form, "page_obj": page,
         "query": query.urlencode(), "chips": chip_links, "scope": _scope_label(request.user), "clock": clock,
-        "empty_text": _("Không có hồ sơ nào."),
+        "empty_text": _("Không có hồ sơ nào."), "date_errors": date_errors,
     })
 
 

@@ -64,6 +64,7 @@ def rows_insert(
     *,
     prelude: tuple[str, list] | None = None,
     expression: tuple[models.Model, str, str, list] | None = None,
+    expressions: Sequence[tuple[models.Model, str, str, list]] = (),
 ) -> None:
     """INSERT new instances of any models, in the order given, in one statement.
 
@@ -71,18 +72,21 @@ def rows_insert(
     gets it from ``RETURNING``. Foreign keys are written as they are set: reserve the ids of
     rows that others point at first (:func:`ids_reserve`).
 
-    `prelude` is an extra leading CTE, ``("name AS (…)", params)``, and `expression` sets one
-    column of one row from SQL instead of its attribute, ``(row, attname, "sql", params)``
-    (the SQL may read the prelude); the value it produced is set on the row. Both exist for the
-    D15 dossier code, issued in the same statement as the dossier row. Their SQL uses ``%s``
-    placeholders (and ``%%`` for a literal percent sign), like any Django raw SQL.
+    `prelude` is extra leading CTEs, ``("name AS (…)[, other AS (…)]", params)``, and each of
+    `expressions` (or the single `expression`) sets one column of one row from SQL instead of
+    its attribute, ``(row, attname, "sql", params)`` (the SQL may read the prelude); the value
+    it produced is set on the row. They exist for the numbers the intake takes in the same
+    statement as the dossier row: the D15 dossier code and the register book's "số thứ tự".
+    Their SQL uses ``%s`` placeholders (and ``%%`` for a literal percent sign), like any Django
+    raw SQL.
     """
     if not rows:
         return
+    exprs = ([expression] if expression is not None else []) + list(expressions)
     conn = connections[DEFAULT_DB_ALIAS]  # the object itself: `connection` is a per-access proxy
     if conn.vendor != "postgresql":
         for obj in rows:
-            if expression is not None and obj is expression[0]:
+            if any(obj is e[0] for e in exprs):
                 raise NotImplementedError("SQL expressions in rows_insert need PostgreSQL")
             obj.save(force_insert=True)
         return
@@ -92,23 +96,23 @@ def rows_insert(
             groups[-1].append(obj)
         else:
             groups.append([obj])
-    target = (None, None) if expression is None else (id(expression[0]), expression[1])
+    targets = {(id(e[0]), e[1]): k for k, e in enumerate(exprs)}
     params: list = list(prelude[1]) if prelude is not None else []
     shape: list = [prelude[0] if prelude is not None else None]
     for group in groups:
         fields, _ = _columns(type(group[0]), group[0].pk is not None)
-        expression_at = None
+        expressions_at = []
         for i, obj in enumerate(group):
             obj._prepare_related_fields_for_save(operation_name="rows_insert")  # FK ids, as save() does
             for field in fields:
-                if id(obj) == target[0] and field.attname == target[1]:
-                    expression_at = (i, field.attname)
-                    params += expression[3]
+                k = targets.get((id(obj), field.attname))
+                if k is not None:
+                    expressions_at.append((i, field.attname, k))
+                    params += exprs[k][3]
                 else:
                     params.append(field.get_db_prep_save(field.pre_save(obj, True), conn))
-        shape.append((type(group[0]), group[0].pk is not None, len(group), expression_at))
-    sql = _statement(tuple(shape), expression[2] if expression is not None else None,
-                     len(expression[3]) if expression is not None else 0, len(prelude[1]) if prelude else 0)
+        shape.append((type(group[0]), group[0].pk is not None, len(group), tuple(expressions_at)))
+    sql = _statement(tuple(shape), tuple((e[2], len(e[3])) for e in exprs), len(prelude[1]) if prelude else 0)
     values = iter(_execute(conn, sql, params))
     for group in groups:
         ids = next(values)
@@ -118,12 +122,12 @@ def rows_insert(
         for obj in group:
             obj._state.adding = False
             obj._state.db = conn.alias
-    if expression is not None:
-        setattr(expression[0], expression[1], next(values))
+    for e in exprs:
+        setattr(e[0], e[1], next(values))
 
 
 @lru_cache(maxsize=64)
-def _statement(shape: tuple, expression_sql: str | None, expression_params: int, prelude_params: int) -> str:
+def _statement(shape: tuple, expressions: tuple[tuple[str, int], ...], prelude_params: int) -> str:
     """The statement for one shape of rows, with PostgreSQL's ``$n`` placeholders: the same
     few shapes recur (one per number of steps), so it is built once per process."""
     quote = connection.ops.quote_name
@@ -134,27 +138,32 @@ def _statement(shape: tuple, expression_sql: str | None, expression_params: int,
 
     ctes = [numbered(shape[0], prelude_params)] if shape[0] is not None else []
     selects = []
-    extra = None
-    for n, (model, with_pk, count, expression_at) in enumerate(shape[1:]):
+    extras: dict[int, tuple[str, str]] = {}  # expression -> (CTE, column) that returns its value
+    for n, (model, with_pk, count, expressions_at) in enumerate(shape[1:]):
         fields, column_list = _columns(model, with_pk)
         pk_column = quote(model._meta.pk.column)
+        at = {(i, attname): k for i, attname, k in expressions_at}
+        returned = []
         tuples = []
         for i in range(count):
             placeholders = []
             for field in fields:
-                if expression_at == (i, field.attname):
-                    placeholders.append(f"({numbered(expression_sql, expression_params)})")
-                    extra = (f"r{n}", quote(field.column))
+                k = at.get((i, field.attname))
+                if k is not None:
+                    placeholders.append(f"({numbered(*expressions[k])})")
+                    extras[k] = (f"r{n}", quote(field.column))
+                    returned.append(quote(field.column))
                 else:
                     placeholders.append(f"${next(counter)}")
             tuples.append("(" + ", ".join(placeholders) + ")")
-        returning = pk_column + (f", {extra[1]}" if extra and extra[0] == f"r{n}" else "")
+        returning = ", ".join([pk_column, *returned])
         ctes.append(f"r{n} AS (INSERT INTO {quote(model._meta.db_table)} ({column_list}) "
                     f"VALUES {', '.join(tuples)} RETURNING {returning})")
         # the identity values are drawn in VALUES order, so sorted ids are the rows' ids in order
         selects.append(f"ARRAY(SELECT {pk_column} FROM r{n} ORDER BY {pk_column})")
-    if extra:
-        selects.append(f"(SELECT {extra[1]} FROM {extra[0]})")
+    for k in range(len(expressions)):
+        cte, column = extras[k]
+        selects.append(f"(SELECT {column} FROM {cte})")
     return "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(selects)
 
 

@@ -6,3 +6,13 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reporting"
     verbose_name = _("Thống kê, báo cáo")
+
+    def ready(self):
+        # The report pages' rule in the page table the menu reads (dossiers.access): leaders and
+        # administrators (reporting.selectors.report_scope_for_user says the same).
+        from dossiers.access import LEADERS, page_rule
+        from reporting.selectors import MSG_NO_REPORT_ACCESS
+
+        for name in ("report_quarterly", "report_trend", "report_dossiers", "report_freeze", "report_diff",
+                     "export_file", "export_start", "export_status", "export_download"):
+            page_rule(f"reporting:{name}", LEADERS, MSG_NO_REPORT_ACCESS)

@@ -62,8 +62,17 @@ def rate_vi(value: str | None) -> str:
     return "—" if value is None else value.replace(".", ",") + "%"
 
 
+def provisional_text(report: dict) -> str:
+    """D12a: "Số liệu tạm tính đến ngày dd/mm/yyyy" for a period not ended yet, else ""."""
+    if not report.get("provisional"):
+        return ""
+    y, m, d = report["as_of"].split("-")
+    return f"Số liệu tạm tính đến ngày {d}/{m}/{y}"
+
+
 def period_text(report: dict) -> str:
-    return f"Kỳ báo cáo: {report['period']['label']}"
+    banner = provisional_text(report)
+    return f"Kỳ báo cáo: {report['period']['label']}" + (f" – {banner.upper()}" if banner else "")
 
 
 def scope_text(report: dict) -> str:
@@ -94,6 +103,8 @@ def report_to_csv(report: dict) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
+    if provisional_text(report):  # D12a: the first row says the figures are provisional
+        writer.writerow({"row": "note", "name": provisional_text(report)})
     writer.writerows(report_rows(report))
     return out.getvalue()
 
@@ -161,7 +172,7 @@ def _xlsx_sheet(wb, title: str, report: dict, heading: str, rows: list[tuple[str
     ws.append([])
     ws.append(["", f"Tỷ lệ giải quyết đúng hạn ((8)+(9))/(7): {rate_vi(total.get('on_time_rate'))}"])
     ws.append(["", f"Tỷ lệ đúng hạn theo Bộ chỉ số 766 ((8)+(9)+(12))/(3): {rate_vi(total.get('on_time_rate_766'))}"])
-    ws.append(["", f"Trong đó: rút hồ sơ {total.get('withdrawn', 0)}; “4 tại chỗ” {total.get('on_the_spot', 0)}; "
+    ws.append(["", f"Trong đó: rút hồ sơ {total.get('withdrawn', 0)}; dừng giải quyết {total.get('stopped', 0)}; “4 tại chỗ” {total.get('on_the_spot', 0)}; "
                    f"yêu cầu bổ sung hơn một lần {total.get('multi_supplement', 0)}."])
     ws.append(["", "Đã kiểm tra: " + "; ".join(rule.split(":")[0] for rule in IDENTITY_RULES) + "."])
     return ws
@@ -212,6 +223,7 @@ td.c { text-align: center; }
 tr.level td { font-weight: bold; background: #f0f0f0; }
 tr.total td { font-weight: bold; }
 .notes { margin-top: 6px; }
+.provisional { text-align: center; font-weight: bold; color: #9a3412; border: 1pt solid #9a3412; padding: 2px; margin: 4px 20%; }
 .sign { display: flex; justify-content: space-between; margin-top: 14px; text-align: center; }
 .sign div { width: 40%; }
 """
@@ -258,13 +270,14 @@ def report_to_html(report: dict) -> str:
 <div class="head"><div>{issuer}</div><div class="code">{escape(FORM_CODE)}</div></div>
 <h1>{escape(FORM_TITLE)}</h1>
 <p class="sub">{escape(period_text(report))}</p>
+{f'<p class="provisional">{escape(provisional_text(report))}</p>' if provisional_text(report) else ''}
 <p class="sub">{escape(scope_text(report))}</p>
 <p class="sub"><i>{escape(FORM_UNIT)}</i></p>
 <table>{_html_header()}<tbody>{''.join(body)}</tbody></table>
 <div class="notes">
 <div>Tỷ lệ giải quyết đúng hạn ((8)+(9))/(7): <b>{rate_vi(t['on_time_rate'])}</b>;
 tỷ lệ đúng hạn theo Bộ chỉ số 766 ((8)+(9)+(12))/(3): <b>{rate_vi(t['on_time_rate_766'])}</b>.</div>
-<div>Trong số đã giải quyết có {number_vi(t['withdrawn'])} hồ sơ rút; “4 tại chỗ”: {number_vi(t['on_the_spot'])} hồ sơ;
+<div>Trong số đã giải quyết có {number_vi(t['withdrawn'])} hồ sơ rút, {number_vi(t.get('stopped', 0))} hồ sơ dừng giải quyết; “4 tại chỗ”: {number_vi(t['on_the_spot'])} hồ sơ;
 yêu cầu bổ sung hơn một lần: {number_vi(t['multi_supplement'])} hồ sơ.</div>
 <div>Đã kiểm tra các đẳng thức: {escape('; '.join(rule.split(':')[0] for rule in IDENTITY_RULES))}.
 Nguồn số liệu: {'số liệu tổng hợp theo ngày' if report.get('source') == 'rollup' else 'tính trực tiếp từ hồ sơ'}, lập lúc {escape(_when(report.get('generated_at')))}.</div>

@@ -214,6 +214,27 @@ class Period:
             return f"9 tháng năm {self.year}"
         return f"Năm {self.year}"
 
+    def name(self) -> str:
+        """:meth:`name_vi` in the active language (pages; exports keep the official Vietnamese)."""
+        from django.utils.translation import gettext as _
+
+        if self.kind == QUARTER:
+            return _("Quý %(q)s năm %(y)s") % {"q": ROMAN[self.number], "y": self.year}
+        if self.kind == MONTH:
+            return _("Tháng %(m)s năm %(y)s") % {"m": self.number, "y": self.year}
+        if self.kind == HALF:
+            return (_("6 tháng đầu năm %(y)s") if self.number == 1 else _("6 tháng cuối năm %(y)s")) % {"y": self.year}
+        if self.kind == NINE_MONTHS:
+            return _("9 tháng năm %(y)s") % {"y": self.year}
+        return _("Năm %(y)s") % {"y": self.year}
+
+    def label(self) -> str:
+        """:meth:`label_vi` in the active language."""
+        from django.utils.translation import gettext as _
+
+        return _("%(name)s (từ ngày %(start)s đến ngày %(end)s)") % {
+            "name": self.name(), "start": f"{self.start:%d/%m/%Y}", "end": f"{self.end:%d/%m/%Y}"}
+
     def label_vi(self) -> str:
         """"Quý I năm 2022 (từ ngày 15/12/2021 đến ngày 14/03/2022)"."""
         return f"{self.name_vi()} (từ ngày {self.start:%d/%m/%Y} đến ngày {self.end:%d/%m/%Y})"

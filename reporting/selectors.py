@@ -76,7 +76,7 @@ COUNT_KEYS = (
     "received_total", "received_online", "received_direct_postal", "carried_over",
     "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
     "in_progress_total", "in_progress_within", "in_progress_overdue",
-    "withdrawn", "on_the_spot", "multi_supplement",
+    "withdrawn", "on_the_spot", "multi_supplement", "stopped",
 )
 RATE_KEYS = ("on_time_rate", "on_time_rate_766")
 FIGURE_KEYS = COUNT_KEYS + RATE_KEYS
@@ -103,6 +103,7 @@ FIGURE_LABELS = {
     "withdrawn": "Rút hồ sơ (trong số đã giải quyết)",
     "on_the_spot": "“4 tại chỗ”",
     "multi_supplement": "Yêu cầu bổ sung hơn một lần",
+    "stopped": "Dừng giải quyết (trong số đã giải quyết)",
     "on_time_rate": "Tỷ lệ giải quyết đúng hạn (%)",
     "on_time_rate_766": "Tỷ lệ đúng hạn theo Bộ chỉ số 766 (%)",
 }
@@ -129,6 +130,7 @@ FLAG_BITS = {
     "withdrawn": 1 << 8,
     "on_the_spot": 1 << 9,
     "multi_supplement": 1 << 10,
+    "stopped": 1 << 11,
 }
 
 SOURCE_AUTO = "auto"
@@ -137,6 +139,8 @@ SOURCE_DIRECT = "direct"
 SOURCES = (SOURCE_AUTO, SOURCE_ROLLUP, SOURCE_DIRECT)
 
 _ONLINE = Channel.ONLINE.value
+#: the outcome of a dossier stopped by its lead unit (D16)
+STOPPED = Outcome.STOPPED.value
 _OPEN_STATUS_WITHIN = wcal.OpenStatus.WITHIN
 
 MSG_IDENTITY = "Số liệu báo cáo không khớp (vi phạm đẳng thức D12), không thể in báo cáo:\n{failures}"
@@ -171,7 +175,7 @@ VECTOR_KEYS = COUNT_KEYS + ("previous_in_progress",)
 IX = {key: i for i, key in enumerate(VECTOR_KEYS)}
 WIDTH = len(VECTOR_KEYS)
 (I_RECEIVED, I_ONLINE, I_DIRECT, I_CARRIED, I_RESOLVED, I_EARLY, I_ON_TIME, I_LATE, I_PROGRESS, I_WITHIN,
- I_OVERDUE, I_WITHDRAWN, I_SPOT, I_MULTI, I_PREVIOUS) = range(WIDTH)
+ I_OVERDUE, I_WITHDRAWN, I_SPOT, I_MULTI, I_STOPPED, I_PREVIOUS) = range(WIDTH)
 
 
 def zero() -> list[int]:
@@ -239,6 +243,7 @@ def vector_failures(v: list[int], where: str, *, previous: bool = True) -> list[
         ("(11) = (12)+(13)", v[I_PROGRESS], v[I_WITHIN] + v[I_OVERDUE]),
         ("(6) = (11) kỳ trước", v[I_CARRIED], v[I_PREVIOUS] if previous else v[I_CARRIED]),
         ("rút hồ sơ ≤ (7)", v[I_RESOLVED], max(v[I_RESOLVED], v[I_WITHDRAWN])),
+        ("dừng giải quyết ≤ (7)", v[I_RESOLVED], max(v[I_RESOLVED], v[I_STOPPED])),
     )
     return [f"{where}: {name}: {left} ≠ {right}" for name, left, right in checks if left != right]
 
@@ -385,7 +390,7 @@ class Cells:
 
 
 _FLOW_INDEXES = (I_RECEIVED, I_ONLINE, I_DIRECT, I_CARRIED, I_RESOLVED, I_EARLY, I_ON_TIME, I_LATE, I_WITHDRAWN,
-                 I_SPOT, I_MULTI)
+                 I_SPOT, I_MULTI, I_STOPPED)
 
 
 def _flow_annotations(w: Window) -> dict:
@@ -404,6 +409,7 @@ def _flow_annotations(w: Window) -> dict:
         "withdrawn": Count("pk", filter=resolved & Q(outcome=Outcome.WITHDRAWN)),
         "on_the_spot": Count("pk", filter=new & Q(on_the_spot=True)),
         "resolved_multi": Count("pk", filter=resolved & Q(supplement_count__gt=1)),
+        "stopped": Count("pk", filter=resolved & Q(outcome=STOPPED)),
     }
 
 
@@ -500,6 +506,13 @@ def cells_from_rollups(period: Period, *, scope_ids: set[int] | None = None) -> 
                 else:
                     v[I_CARRIED] += total
                     v[I_PREVIOUS] += within + overdue
+        # Stopped dossiers (D16) are not in the roll-up tables: few, counted from the dossiers.
+        w = Window.of_period(period)
+        stopped = _scoped(Dossier.objects.filter(outcome=STOPPED, resolved_on__gte=w.start, resolved_on__lte=w.end),
+                          scope_ids)
+        key_of = "resolving_unit_id" if group == "resolving_unit_id" else "procedure__field_id"
+        for key, n in _raw_rows(stopped.values_list(key_of).annotate(n=Count("pk")).order_by()):
+            target.setdefault(key, zero())[I_STOPPED] += n
         for v in target.values():
             v[I_RECEIVED] = v[I_ONLINE] + v[I_DIRECT] + v[I_CARRIED]
     return out
@@ -569,21 +582,66 @@ def report_assemble(*, period: Period, cells: Cells, scope_unit: Unit | None, sc
     }
 
 
-def report_figures(*, period: Period, unit: Unit | None = None, source: str = SOURCE_AUTO) -> dict:
+@dataclass(frozen=True)
+class RunningPeriod:
+    """A period that has not ended, as of local date `as_of` (D12a): its days [S, as_of]. It
+    answers what the report's computation asks of a period (the report still names the whole
+    period)."""
+
+    period: Period
+    as_of: date
+
+    @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        # before the period starts: an empty window, whose stock is the carried-over one
+        return max(self.as_of, self.period.start - timedelta(days=1))
+
+    def day_before(self) -> date:
+        return self.period.day_before()
+
+    def as_dict(self) -> dict:
+        return self.period.as_dict()
+
+
+def report_as_of(period: Period, today: date | None = None) -> tuple[bool, date]:
+    """(provisional?, as_of) of a report of `period` made on local date `today` (D12a): a
+    period not ended yet is reported as of today, a finished one as of its end."""
+    today = today or timezone.localdate()
+    return (True, today) if period.end >= today else (False, period.end)
+
+
+def report_figures(*, period: Period, unit: Unit | None = None, source: str = SOURCE_AUTO,
+                   today: date | None = None) -> dict:
     """The report of `period` for the units under `unit` (None: every unit).
 
     ``source``: ``rollup`` (sum of the daily roll-ups; RollupMissingError if a day is
     missing), ``direct`` (straight from the dossiers), ``auto`` (roll-ups when every day of
     the period and the day before are rolled up, else direct).
+
+    A period that has not ended by `today` (default: the local date) is provisional (D12a):
+    new and resolved count up to today, an open dossier is overdue iff its due date is before
+    today, and the JSON says ``"provisional": true, "as_of": today`` (always computed
+    directly: today is never rolled up). A finished period: ``false`` and its end.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     scope_ids = scope_unit_ids(unit)
-    if source == SOURCE_AUTO:
+    provisional, as_of = report_as_of(period, today)
+    counted = RunningPeriod(period, as_of) if provisional else period
+    if provisional:
+        source = SOURCE_DIRECT
+    elif source == SOURCE_AUTO:
         source = SOURCE_ROLLUP if rollup_covers(period) else SOURCE_DIRECT
     cells = cells_from_rollups(period, scope_ids=scope_ids) if source == SOURCE_ROLLUP else cells_direct(
-        period, scope_ids=scope_ids)
-    return report_assemble(period=period, cells=cells, scope_unit=unit, scope_ids=scope_ids, source=source)
+        counted, scope_ids=scope_ids)
+    report = report_assemble(period=counted, cells=cells, scope_unit=unit, scope_ids=scope_ids, source=source)
+    report["provisional"] = provisional
+    report["as_of"] = as_of.isoformat()
+    return report
 
 
 def report_quarterly(*, year: int, quarter: int, basis: str = "regulatory", unit: Unit | None = None,
@@ -637,6 +695,8 @@ def dossier_flags(period: Period, *, scope_ids: set[int] | None = None) -> Itera
             flags |= b.get(f"resolved_{cls}", 0)
             if outcome == Outcome.WITHDRAWN:
                 flags |= b["withdrawn"]
+            if outcome == STOPPED:
+                flags |= b["stopped"]
             if n_supp > 1:
                 flags |= b["multi_supplement"]
         else:
@@ -671,7 +731,7 @@ def counts_from_flags(entries: Iterable[DossierFlags]) -> Cells:
 #: figures whose dossiers are found by one database condition
 _FLOW_FIGURES = {
     "received_total", "received_online", "received_direct_postal", "carried_over", "resolved_total",
-    "resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "on_the_spot", "in_progress_total",
+    "resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "on_the_spot", "in_progress_total", "stopped",
 }
 DRILLABLE_FIGURES = _FLOW_FIGURES | {"in_progress_within", "in_progress_overdue", "multi_supplement"}
 
@@ -684,7 +744,8 @@ def report_dossiers(
     totals): the list a leader gets by clicking a number."""
     if figure not in DRILLABLE_FIGURES:
         raise ValueError(f"unknown figure {figure!r}")
-    w = Window.of_period(period)
+    provisional, as_of = report_as_of(period)  # the same days as the report's figures (D12a)
+    w = Window.of_period(RunningPeriod(period, as_of) if provisional else period)
     scope_ids = scope_unit_ids(scope_unit)
     qs = _scoped(Dossier.objects.filter(w.q_received()), scope_ids)
     if unit is not None:
@@ -705,6 +766,7 @@ def report_dossiers(
         "resolved_on_time": resolved & Q(classification=Classification.ON_TIME),
         "resolved_late": resolved & Q(classification=Classification.LATE),
         "withdrawn": resolved & Q(outcome=Outcome.WITHDRAWN),
+        "stopped": resolved & Q(outcome=STOPPED),
         "on_the_spot": new & Q(on_the_spot=True),
         "in_progress_total": Q(resolved_on__isnull=True) | Q(resolved_on__gt=w.end),
     }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -98,6 +98,7 @@ DRILL_TITLES = {
     "in_progress_within": N_("Đang giải quyết trong hạn"),
     "in_progress_overdue": N_("Đang giải quyết quá hạn"),
     "withdrawn": N_("Rút hồ sơ (trong số đã giải quyết)"),
+    "stopped": N_("Dừng giải quyết (trong số đã giải quyết)"),
     "on_the_spot": N_("Tiếp nhận mới “4 tại chỗ”"),
     "multi_supplement": N_("Yêu cầu bổ sung hơn một lần"),
 }
@@ -110,7 +111,7 @@ DRILL_NOTES = {
     "in_progress_overdue": N_("chưa giải quyết xong và đã quá hạn tại cuối ngày {end}"),
 }
 
-EXTRA_KEYS = ("on_time_rate", "on_time_rate_766", "withdrawn", "on_the_spot", "multi_supplement")
+EXTRA_KEYS = ("on_time_rate", "on_time_rate_766", "withdrawn", "stopped", "on_the_spot", "multi_supplement")
 TOTAL_ROW = "total"
 
 
@@ -242,7 +243,7 @@ def _table_rows(req: ReportRequest, report: dict, keys, *, frozen: bool) -> list
     for i, level in enumerate(report["levels"]):
         key = f"level:{level['level']}"
         rows.append({"kind": "level", "stt": ROMAN.get(i + 1, str(i + 1)),
-                     "name": level.get("name") or LEVEL_NAMES.get(level["level"], level["level"]),
+                     "name": _(level.get("name") or LEVEL_NAMES.get(level["level"], level["level"])),
                      "row": key, "cells": _cells(req, level["totals"], key, keys, frozen=frozen)})
         for j, u in enumerate(level["units"], 1):
             key = f"unit:{u['code']}"
@@ -401,7 +402,7 @@ def _picker(req: ReportRequest | None, request) -> dict:
     groups: dict[str, list] = {}
     for u in units.order_by("code").values("code", "name", "level"):
         groups.setdefault(u["level"], []).append(u)
-    unit_groups = [{"label": LEVEL_NAMES.get(level, level), "units": groups[level]}
+    unit_groups = [{"label": _(LEVEL_NAMES.get(level, level)), "units": groups[level]}
                    for level in sorted(groups, key=lambda lv: list(LEVEL_NAMES).index(lv) if lv in LEVEL_NAMES else 99)]
     return {
         "bases": [(b, basis_labels[b]) for b in BASES],
@@ -522,15 +523,16 @@ def report_quarterly(request):
         "class_rows": _class_rows(report),
         "trend_url": req.url("reporting:report_trend") if period.kind != MONTH else "",
         "totals": t,
-        "totals_text": {k: number_vi(t[k]) for k in ("withdrawn", "on_the_spot", "multi_supplement")},
+        "totals_text": {k: number_vi(t.get(k, 0)) for k in ("withdrawn", "stopped", "on_the_spot", "multi_supplement")},
         "extra_urls": {k: (req.url("reporting:report_dossiers", figure=k, row=TOTAL_ROW,
-                                   source="frozen" if is_frozen else None) if t[k] else "")
-                       for k in ("withdrawn", "on_the_spot", "multi_supplement")},
+                                   source="frozen" if is_frozen else None) if t.get(k) else "")
+                       for k in ("withdrawn", "stopped", "on_the_spot", "multi_supplement")},
         "rates": {"a": rate_vi(t["on_time_rate"]), "b": rate_vi(t["on_time_rate_766"])},
         "generated_text": _when(report.get("generated_at")),
         "colnums": range(1, 3 + len(OFFICIAL_KEYS)),
         "source": report.get("source"),
         "ended": ended,
+        "as_of": date.fromisoformat(report["as_of"]) if report.get("as_of") else period.end,
         # Every reader of this page is a leader, an administrator or a superuser (report_scope_for_user).
         "can_freeze": ended and not is_frozen,
         "freeze_url": reverse("reporting:report_freeze"),

@@ -44,6 +44,7 @@ from dossiers.reference import procedure_template
 from dossiers.roles import user_roles
 from dossiers.selectors import calendar_get, staff_profile
 from dossiers.workflow import OPEN_STATES, Action, DossierState
+from dossiers.services.register import register_assign, register_sql
 from onecua.rows import ids_reserve, rows_insert
 
 S = DossierState
@@ -54,6 +55,7 @@ PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 MSG_CONFLICT = "Hồ sơ {code} vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại."
 MSG_CCCD = "Số CCCD phải gồm 12 chữ số."
 MSG_NAME_REQUIRED = "Vui lòng nhập họ và tên người nộp hồ sơ."
+MSG_TOO_LONG = "{label} tối đa {n} ký tự (đã nhập {got} ký tự)."
 MSG_PHONE = "Số điện thoại không hợp lệ."
 MSG_ON_THE_SPOT = "Thủ tục này không áp dụng “4 tại chỗ”."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
@@ -259,6 +261,8 @@ def dossier_transition(
             if assignee is not None else None,
         )
         effect = core.act(action, case, ctx)
+        if action == Action.ACCEPT:
+            register_assign(locked)  # an online submission gets its register number at receipt (Mẫu 07)
         locked.save()
         for step in {id(s): s for s in effect.steps}.values():
             step.save(update_fields=_STEP_FIELDS)
@@ -291,6 +295,10 @@ def applicant_validate(applicant: dict[str, str]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     if not cleaned["name"]:
         errors["applicant.name"] = [MSG_NAME_REQUIRED]
+    # issue 14: longer than its column is said, never cut silently (nor called missing)
+    for key, label, limit in (("name", "Họ và tên", 255), ("address", "Địa chỉ", 500), ("email", "Email", 254)):
+        if len(cleaned[key]) > limit:
+            errors[f"applicant.{key}"] = [MSG_TOO_LONG.format(label=label, n=limit, got=len(cleaned[key]))]
     if cleaned["id_number"] and not CCCD_RE.match(cleaned["id_number"]):
         errors["applicant.id_number"] = [MSG_CCCD]
     if cleaned["phone"] and not PHONE_RE.match(cleaned["phone"]):
@@ -417,15 +425,20 @@ def dossier_register(
         _sequence_note_imported(code=code, unit=receiving_unit)
         dossier.code = code
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # imported: its entry is in the old system's book
                 rows_insert(rows)
         except IntegrityError as exc:
             raise ConflictError(f"Mã hồ sơ {code} đã tồn tại.", errors={"code": [f"Mã hồ sơ {code} đã tồn tại."]}) from exc
     elif connection.vendor == "postgresql":
         prelude, expression = _dossier_code_sql(unit=receiving_unit, received_at=received_at)
-        rows_insert(rows, prelude=prelude, expression=(dossier, "code", *expression))
+        expressions = []
+        if not submit_only:  # issue 14: the register book's number, taken in the same statement
+            book_cte, expressions = register_sql(dossier)
+            prelude = (f"{prelude[0]}, {book_cte[0]}", prelude[1] + book_cte[1])
+        rows_insert(rows, prelude=prelude, expressions=[(dossier, "code", *expression), *expressions])
     else:  # SQLite serialises writers anyway: a stand-in code, the real one last
         dossier.code = _dossier_code_provisional()
+        register_assign(dossier)  # issue 14
         rows_insert(rows)
         dossier.code = dossier_code_next(unit=receiving_unit, received_at=received_at)
         Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)

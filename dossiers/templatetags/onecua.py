@@ -218,3 +218,66 @@ def deadline_badge(dossier):
 
         label = deadline_label(dossier, timezone.localdate(), calendar_get(), now=timezone.now())
     return label or ""
+
+
+# --- the dossier page's progress line (issue 14) ---------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    from dossiers.views.intake import fold
+
+    return " ".join(fold(text or "").split())
+
+
+@register.simple_tag
+def progress_edges(steps) -> dict:
+    """Which synthetic nodes the progress line adds around the steps: "Tiếp nhận" unless the
+    first step already is the reception ("1. Tiếp nhận hồ sơ"), "Trả kết quả" unless the last
+    step already is the return. No node twice."""
+    steps = list(steps)
+    first = _folded(steps[0].name) if steps else ""
+    last = _folded(steps[-1].name) if steps else ""
+    return {"start": not first.startswith("tiep nhan"), "end": "tra ket qua" not in last}
+
+
+@register.simple_tag
+def form_numbers(dossier) -> dict:
+    """The form numbers of the dossier's form set ({"receipt": "01", "control": "06", …}):
+    Thông tư 03/2025 from 15/9/2025, 01/2018 before (dossiers.form_sets)."""
+    from dossiers.form_sets import form_set_for
+
+    received = timezone.localdate(dossier.received_at) if dossier.received_at else None
+    return form_set_for(received).numbers
+
+
+# --- the due date's explanation in the reader's language (issue 14) --------------------------------
+
+#: (pattern of dossiers.calendar.DueDate.text's Vietnamese pieces, its translation)
+_DUE_TEXT_PIECES = (
+    (r"^Hẹn trả (\d\d:\d\d) ngày ", lambda m: _("Hẹn trả %(t)s ngày ") % {"t": m[1]}),
+    (r"^Hẹn trả ", lambda m: _("Hẹn trả ")),
+    (r"không tính ", lambda m: _("không tính ")),
+    (r"tính cả ", lambda m: _("tính cả ")),
+    (r"nhận sau (\d\d:\d\d)", lambda m: _("nhận sau %(t)s") % {"t": m[1]}),
+    (r", tính từ ", lambda m: _(", tính từ ")),
+    (r"\bnhận (Thứ [^ ]+|Chủ nhật) ", lambda m: _("nhận %(day)s ") % {"day": _(m[1])}),
+    (r"cộng (\d+) ngày làm việc chờ bổ sung", lambda m: _("cộng %(n)s ngày làm việc chờ bổ sung") % {"n": m[1]}),
+    (r"đang tạm dừng chờ bổ sung từ ", lambda m: _("đang tạm dừng chờ bổ sung từ ")),
+    (r"tạm dừng từ ([\d/]+) sau hạn: không cộng", lambda m: _("tạm dừng từ %(d)s sau hạn: không cộng") % {"d": m[1]}),
+    (r"lịch năm ([\d, ]+) chưa chính thức", lambda m: _("lịch năm %(y)s chưa chính thức") % {"y": m[1]}),
+)
+
+
+@register.filter
+def due_text(text: str) -> str:
+    """A stored due-date explanation ("Hẹn trả 11/02/2022 (không tính 31/01–04/02: Tết Nguyên
+    Đán)") in the active language: its fixed pieces translated, dates and holiday names kept."""
+    import re
+
+    from django.utils.translation import get_language
+
+    if not text or (get_language() or "vi").startswith("vi"):
+        return text
+    for pattern, repl in _DUE_TEXT_PIECES:
+        text = re.sub(pattern, repl, text)
+    return text

@@ -6,7 +6,7 @@
 - ``counter_slip``: Mẫu 02 (guidance for an incomplete dossier) and Mẫu 03 (refusal) at the
   counter, which create no dossier (domain.md D10);
 - ``worklist``: "Việc hôm nay", the clerk's start page;
-- ``render_receipt``: Mẫu 01 as a page or a PDF, called by ``processing.receipt``.
+- ``render_receipt``: Mẫu 01 as a page or a PDF, called by ``forms.receipt``.
 
 Views parse, call a service or selector, and render; deadlines come from ``dossiers.calendar``
 through ``selectors.calendar_get()`` only.
@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, time, timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,11 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
+from dossiers.access import page_required
+from dossiers.templatetags.onecua import due_text as due_text_in_language
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
-from dossiers.models import Dossier, Procedure, ReturnChannel
+from dossiers.form_sets import RECEIPT, REFUSAL, SUPPLEMENT, form_set_for
+from dossiers.models import Dossier, Procedure, RegisterBook, ReturnChannel
 from dossiers.pdf import render_form
-from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, user_roles
 from dossiers.selectors import (
     applicant_last_by_id_number,
     calendar_get,
@@ -48,6 +47,8 @@ from dossiers.workflow import DossierState
 SEARCH_LIMIT = 15
 #: rows per worklist section (the full lists are one click away)
 WORKLIST_LIMIT = 50
+MSG_NO_CONTACT = ("Hồ sơ %(code)s không có số điện thoại và số CCCD của người nộp: người nộp sẽ không tra cứu "
+                  "được hồ sơ trên cổng tra cứu. Nên bổ sung ít nhất một trong hai thông tin.")
 SLIP_KINDS = {"huong-dan": "mau02", "tu-choi": "mau03"}
 #: intake keys of the counter page's one-time form tokens (the API's keys are the caller's own)
 PAGE_KEY_PREFIX = "page:"
@@ -57,17 +58,9 @@ PAGE_KEY_PREFIX = "page:"
 
 
 def clerk_required(view):
-    """Logged in, and a counter clerk, an administrator or a superuser (others: 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        roles = user_roles(request.user)
-        if not (request.user.is_superuser or roles & {COUNTER_CLERK, ADMINISTRATOR}):
-            raise PermissionDenied(_("Chỉ cán bộ một cửa được tiếp nhận hồ sơ."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    """Logged in, and a counter clerk, an administrator or a superuser (others: 403): the rule
+    of the intake page in ``dossiers.access`` (the menu reads the same)."""
+    return page_required("dossiers:intake")(view)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -117,7 +110,7 @@ def _due_preview(procedure: Procedure, at: datetime) -> dict:
         "due_at": due_at.isoformat(),
         "due_time_display": f"{due_at:%H:%M}",
         "hours": procedure.time_unit == Procedure.TimeUnit.WORKING_HOURS,
-        "text": due.text(),
+        "text": due_text_in_language(due.text()),  # "Hẹn trả …" in the page's language
         "rule": rule[:1].upper() + rule[1:],
         "provisional": provisional,
         "time_text": procedure.time_text(),
@@ -257,6 +250,8 @@ def intake(request):
                     messages.info(request, _("Hồ sơ này đã được tiếp nhận (mã %(code)s).") % {"code": dossier.code})
                     return redirect("dossiers:receipt", dossier.code)
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s") % {"code": dossier.code})
+                if not (dossier.applicant_phone or dossier.applicant_id_number):  # issue 14: said, not refused
+                    messages.warning(request, _(MSG_NO_CONTACT) % {"code": dossier.code})
                 return redirect(reverse("dossiers:receipt", args=[dossier.code]) + "?print=1")
         procedure = form.procedure_obj
     else:
@@ -312,11 +307,15 @@ def render_receipt(request, dossier: Dossier):
     number = _daily_number(dossier.code)
     received = timezone.localtime(dossier.received_at)
     due_at = timezone.localtime(dossier.due_at) if dossier.due_at else None
+    book = RegisterBook.objects.select_related("counter").filter(pk=dossier.register_book_id).first()
+    fs = form_set_for(timezone.localdate(dossier.received_at))
     context = {
         "dossier": dossier,
         "unit": unit,
         "number": f"{number}/TNHS" if number else "",
-        "book_number": number,
+        "book": book.number if book else "",  # "Quyển số" (issue 14; none for an imported dossier)
+        "book_number": dossier.register_number or "",  # "Số thứ tự" in that book
+        "form_label": fs.label(RECEIPT),
         "place": _place(unit),
         "doc_date": received.date(),
         "received": received,
@@ -391,6 +390,8 @@ def counter_slip(request, kind: str):
                 "clerk_phone": profile.phone if profile else "",
                 "post_data": request.POST,
                 "autoprint": request.POST.get("print") == "1",
+                # before any dossier exists: the forms in force today (TT 03/2025)
+                "form_label": form_set_for(None).label(SUPPLEMENT if kind == "huong-dan" else REFUSAL),
             }
             template = f"dossiers/forms/{SLIP_KINDS[kind]}_{'guidance' if kind == 'huong-dan' else 'refusal'}.html"
             return render_form(request, template, context, filename=f"{SLIP_KINDS[kind]}-{timezone.localdate():%Y%m%d}.pdf")

@@ -1,5 +1,5 @@
 """Pages of the processing officer and the leader: lists, inbox, search, the dossier page with
-its actions, and the printed slips of processing (Mẫu 02 during processing, Mẫu 04, Mẫu 05).
+its actions (the printed slips are in ``dossiers.views.forms``).
 
 Views parse, call a selector or a service, and render (style.md §2.1). What a user may see is
 ``selectors.dossiers_visible_to``; a dossier outside it is a 404. What a user may do is
@@ -11,8 +11,7 @@ fresh, with the conflict message and status 409.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -33,8 +32,7 @@ from dossiers import core
 from dossiers.action_forms import ACTION_FORMS, AssignForm, DossierFilterForm, SearchForm
 from dossiers.roles import ASSIGNEE_ROLES, LEADER
 from dossiers.errors import ConflictError, DossierError, ForbiddenError
-from dossiers.models import Dossier, DossierStep, Outcome, Unit
-from dossiers.pdf import render_form
+from dossiers.models import Dossier, DossierStep, Unit
 from dossiers.roles import role_group_name, user_roles
 from dossiers.selectors import (
     calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_visible_to, user_unit_ids,
@@ -473,170 +471,4 @@ def dossier_action(request, code: str, action: str):
     return redirect(detail_url)
 
 
-# --- printed slips ---------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def receipt(request, code: str):
-    """Mẫu 01 (the intake module renders it)."""
-    from dossiers.views.intake import render_receipt
-
-    return render_receipt(request, _dossier_or_404(request.user, code))
-
-
-@dataclass
-class HandOff:
-    """One row of Mẫu 05: who gave the dossier to whom, when, and how the giver did."""
-
-    giver: object  # Unit, or a str
-    receiver: object
-    at: datetime | None
-    giver_name: str = ""
-    receiver_name: str = ""
-    result: str = ""  # classification key of the giver's part (early / on_time / late)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def result_label(self) -> str:
-        from dossiers.models import Classification
-
-        return Classification(self.result).label if self.result else ""
-
-
-def _place(unit) -> str:
-    """The place name printed before ", ngày …": the unit's, else its nearest ancestor's."""
-    while unit is not None:
-        if unit.place:
-            return unit.place
-        unit = unit.parent
-    return ""
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
-def control_sheet_rows(dossier: Dossier, steps, events, pauses) -> list[HandOff]:
-    """The hand-offs of Mẫu 05, from the steps (when each started and finished, how it was
-    classified) and the history (who handed over). Steps not reached yet give rows without a
-    time, to be filled by hand on the paper sheet."""
-    by_time: dict[tuple[str, datetime], object] = {}
-    for e in events:
-        by_time.setdefault((e.action, e.at), e)
-    receive = next((e for e in events if e.action in ("receive", Action.ACCEPT)), None)
-
-    def actor_of(actions, at):
-        for a in actions:
-            e = by_time.get((a, at))
-            if e is not None:
-                return e.actor_name
-        return ""
-
-    def pause_notes(start, end):
-        out = []
-        for p in pauses:
-            if (start is None or p.requested_at >= start) and (end is None or p.requested_at < end):
-                text = _("Yêu cầu bổ sung lúc %(at)s") % {"at": f"{timezone.localtime(p.requested_at):%H:%M %d/%m/%Y}"}
-                if p.completed_at:
-                    text += _("; nhận bổ sung lúc %(at)s") % {"at": f"{timezone.localtime(p.completed_at):%H:%M %d/%m/%Y}"}
-                out.append(text)
-        return out
-
-    rows: list[HandOff] = []
-    prev_unit, prev_step = dossier.receiving_unit, None
-    prev_name = receive.actor_name if receive else ""
-    for s in steps:
-        at = s.started_at
-        row = HandOff(
-            giver=prev_unit, receiver=s.unit, at=at,
-            giver_name=(actor_of((Action.TRANSFER,), at) if prev_step else prev_name) if at else "",
-            receiver_name=_name(s.assigned_to) if at else "",
-            result=prev_step.classification if prev_step else "",
-        )
-        start = prev_step.started_at if prev_step else dossier.received_at
-        row.notes = pause_notes(start, at) if (prev_step or at) else []
-        due = _("hạn %(d)s") % {"d": f"{s.due_date:%d/%m/%Y}"} if s.due_date else ""
-        row.notes.insert(0, f"{s.order}. {s.name}" + (f" ({due})" if due else ""))
-        rows.append(row)
-        prev_unit, prev_step = s.unit, s
-    if prev_step is not None:
-        end = dossier.resolved_at
-        final = HandOff(giver=prev_unit, receiver=dossier.receiving_unit, at=end if dossier.outcome != Outcome.WITHDRAWN else None,
-                        giver_name=actor_of((Action.APPROVE, Action.REFUSE), end) if end else "",
-                        result=prev_step.classification)
-        final.notes = pause_notes(prev_step.started_at, end) if prev_step.started_at else []
-        if dossier.outcome:
-            final.notes.append(Outcome(dossier.outcome).label + (f": {dossier.outcome_note}" if dossier.outcome_note and dossier.outcome != Outcome.APPROVED else ""))
-        if dossier.returned_at:
-            final.receiver_name = actor_of((Action.RETURN_RESULT,), dossier.returned_at)
-        rows.append(final)
-    if dossier.returned_at:
-        rows.append(HandOff(
-            giver=dossier.receiving_unit, receiver=_("Tổ chức, cá nhân: %(name)s") % {"name": dossier.applicant_name},
-            at=dossier.returned_at, giver_name=actor_of((Action.RETURN_RESULT,), dossier.returned_at),
-            receiver_name=dossier.applicant_name, result=dossier.classification,
-            notes=[_("Trả kết quả (%(how)s)") % {"how": dossier.get_return_channel_display()}],
-        ))
-    return rows
-
-
-@login_required
-@require_GET
-def control_sheet(request, code: str):
-    """Mẫu 05 Phiếu kiểm soát quá trình giải quyết hồ sơ (A4 portrait, printable)."""
-    dossier = _dossier_or_404(request.user, code)
-    if dossier.received_at is None:
-        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có phiếu kiểm soát."))
-    steps = list(dossier.steps.select_related("unit", "assigned_to").order_by("order"))
-    events = list(dossier.events.order_by("at", "id"))
-    pauses = list(dossier.pauses.order_by("requested_at"))
-    coordinating = []
-    for s in steps:
-        if s.unit_id != dossier.resolving_unit_id and s.unit not in coordinating:
-            coordinating.append(s.unit)
-    return render_form(request, "dossiers/forms/mau05_control_sheet.html", {
-        "dossier": dossier, "rows": control_sheet_rows(dossier, steps, events, pauses),
-        "coordinating": coordinating, "issuer": dossier.receiving_unit, "doc_date": timezone.localdate(dossier.received_at) if dossier.received_at else None,
-        "place": _place(dossier.receiving_unit),
-        "title": _("Phiếu kiểm soát %(code)s") % {"code": dossier.code},
-    }, filename=f"phieu-kiem-soat-{dossier.code}.pdf")
-
-
-@login_required
-@require_GET
-def supplement_slip(request, code: str, pause_id: int):
-    """Mẫu 02 during processing: the supplement request with its reason and documents."""
-    dossier = _dossier_or_404(request.user, code)
-    pause = dossier.pauses.select_related("requested_by", "requested_by__staff__unit").filter(pk=pause_id).first()
-    if pause is None:
-        raise Http404(_("Không có yêu cầu bổ sung này."))
-    event = dossier.events.select_related("unit", "unit__parent").filter(
-        action=Action.REQUEST_SUPPLEMENT, at=pause.requested_at
-    ).first()
-    issuer = (event.unit if event and event.unit else dossier.current_unit)
-    requester = pause.requested_by
-    profile = getattr(requester, "staff", None) if requester else None
-    return render_form(request, "dossiers/forms/mau02_supplement.html", {
-        "dossier": dossier, "pause": pause, "issuer": issuer, "doc_date": timezone.localdate(pause.requested_at),
-        "place": _place(issuer),
-        "requester_name": _name(requester), "requester_phone": getattr(profile, "phone", ""),
-        "title": _("Phiếu yêu cầu bổ sung %(code)s") % {"code": dossier.code},
-    }, filename=f"phieu-yeu-cau-bo-sung-{dossier.code}-{pause.pk}.pdf")
-
-
-@login_required
-@require_GET
-def apology_slip(request, code: str):
-    """Mẫu 04 Phiếu xin lỗi và hẹn lại ngày trả kết quả (only after an apology was recorded)."""
-    dossier = _dossier_or_404(request.user, code)
-    if dossier.apologized_at is None:
-        raise Http404(_("Hồ sơ %(code)s chưa có phiếu xin lỗi.") % {"code": code})
-    event = dossier.events.filter(action=Action.APOLOGIZE).order_by("at").first()
-    issuer = Unit.objects.select_related("parent").get(pk=dossier.resolving_unit_id)
-    return render_form(request, "dossiers/forms/mau04_apology.html", {
-        "dossier": dossier, "issuer": issuer, "doc_date": timezone.localdate(dossier.apologized_at), "place": _place(issuer),
-        "original_due": event.due_date if event and event.due_date else dossier.due_date,
-        "signer_name": event.actor_name if event else "",
-        "title": _("Phiếu xin lỗi %(code)s") % {"code": dossier.code},
-    }, filename=f"phieu-xin-loi-{dossier.code}.pdf")
+# The printed slips (Mẫu 01, 02, 04, 05, 06, 07) are in dossiers.views.forms.

@@ -79,10 +79,12 @@ def test_lookup_shows_progress_and_nothing_personal(client, returned):
     assert MASKED in html
     assert returned.procedure.name in html
     assert "09:00 28/01/2022" in html  # receipt
-    assert "14/02/2022" in html  # due date after the supplement moved it
-    assert "25/02/2022" in html and APOLOGY_REASON in html  # the new appointment and why
+    # returned (issue 14): the return date, no appointment, no unit "handling" it any more
+    facts = html.split('<dl class="pub-facts">')[1].split("</dl>")[0]
+    assert "Ngày trả kết quả" in facts and "Đơn vị đang xử lý" not in facts and "Ngày hẹn trả kết quả" not in facts
+    assert "Hẹn lại ngày trả kết quả: 25/02/2022" not in html
+    assert APOLOGY_REASON in html  # why it was late stays in the timeline
     assert "Đã trả kết quả" in html
-    assert returned.current_unit.name in html
     for label in ("Tiếp nhận hồ sơ", "Yêu cầu bổ sung, hoàn thiện hồ sơ", "Xin lỗi và hẹn lại ngày trả kết quả"):
         assert label in html
     assert 'class="sidebar' not in html  # no staff menu

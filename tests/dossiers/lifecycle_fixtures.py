@@ -122,7 +122,8 @@ def register(procedure, org, *, received_at, channel="direct", code=None, actor=
 
 
 # Fields that legitimately differ between two otherwise identical histories.
-_VOLATILE = {"id", "created_at", "updated_at", "dossier"}
+# An imported dossier keeps its old code and has no entry in OneCua's register books.
+_VOLATILE = {"id", "created_at", "updated_at", "dossier", "register_book", "register_number"}
 
 
 def _row(obj, exclude=()) -> dict:

@@ -188,6 +188,10 @@ MATRIX: list[Row] = [
     Row("dossiers:supplement_slip", dossier_page(), per_dossier=True,
         kwargs=lambda o: {"code": o["dossier"].code, "pause_id": o["dossier"].pauses.get().pk}),
     Row("dossiers:apology_slip", dossier_page(), kwargs=code, per_dossier=True),
+    # Mẫu 05 of TT 03/2025 (issue 14): none of these dossiers is stopped, so 404 for whoever sees it too
+    Row("dossiers:stop_notice", page(ok=404), kwargs=code, per_dossier=True),
+    # the tracking register (Mẫu 07): counter clerks, leaders, administrators
+    Row("dossiers:register", page(has(COUNTER_CLERK, LEADER, ADMINISTRATOR))),
     # GET on an action: back to the dossier page, where the action's form is.
     Row("dossiers:action",
         lambda ident, obj: LOGIN if ident is None else 404 if not sees(ident, obj)
