@@ -34,21 +34,20 @@ from dossiers.models import (
     ReturnChannel,
     Unit,
 )
+from dossiers import identity
 from dossiers.reference import procedure_template
 from dossiers.selectors import calendar_get, staff_profile
 from dossiers.workflow import ACTION_TRANSITIONS, OPEN_STATES, Action, DossierState, action_allowed
 from onecua.rows import ids_reserve, rows_insert
 
 S = DossierState
-CCCD_RE = re.compile(r"^\d{12}$")
-PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 
 # Messages (asserted by tests).
 MSG_WRONG_STATE = "Hồ sơ {code} đang ở trạng thái “{state}”, không thể thực hiện “{action}”."
 MSG_CONFLICT = "Hồ sơ {code} vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại."
-MSG_CCCD = "Số CCCD phải gồm 12 chữ số."
-MSG_NAME_REQUIRED = "Vui lòng nhập họ và tên người nộp hồ sơ."
-MSG_PHONE = "Số điện thoại không hợp lệ."
+MSG_CCCD = identity.MSG_CCCD
+MSG_NAME_REQUIRED = identity.MSG_NAME_REQUIRED
+MSG_PHONE = identity.MSG_PHONE
 MSG_ON_THE_SPOT = "Thủ tục này không áp dụng “4 tại chỗ”."
 MSG_APOLOGY_ONCE = "Hồ sơ {code} đã hẹn lại ngày trả kết quả một lần; pháp luật chỉ cho phép hẹn lại một lần."
 MSG_APOLOGY_DATE = "Ngày hẹn lại phải sau ngày hẹn trả hiện tại ({due})."
@@ -300,12 +299,13 @@ def applicant_validate(applicant: dict[str, str]) -> dict[str, str]:
     """Clean the applicant block; field-level errors in Vietnamese."""
     cleaned = {k: (applicant.get(k) or "").strip() for k in ("name", "id_number", "phone", "address", "email")}
     errors: dict[str, list[str]] = {}
-    if not cleaned["name"]:
-        errors["applicant.name"] = [MSG_NAME_REQUIRED]
-    if cleaned["id_number"] and not CCCD_RE.match(cleaned["id_number"]):
-        errors["applicant.id_number"] = [MSG_CCCD]
-    if cleaned["phone"] and not PHONE_RE.match(cleaned["phone"]):
-        errors["applicant.phone"] = [MSG_PHONE]
+    # CCCD and phone as ASCII digits, names NFC without hidden characters (dossiers/identity.py)
+    for key, normalize in (("name", identity.normalize_name), ("id_number", identity.normalize_id_number),
+                           ("phone", identity.normalize_phone)):
+        try:
+            cleaned[key] = normalize(cleaned[key])
+        except identity.IdentityError as exc:
+            errors[f"applicant.{key}"] = [exc.message]
     if cleaned["email"]:
         from django.core.validators import validate_email
         from django.core.exceptions import ValidationError
