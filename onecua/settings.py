@@ -161,9 +161,25 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends LOGIN_LOC
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "onecua.security.lockout_response"  # templates/registration/lockout.html, 429
 AXES_CLIENT_IP_CALLABLE = "onecua.security.client_ip"
-#: reverse proxies in front of the app that append to X-Forwarded-For (docker: the TLS proxy, 1);
-#: 0 reads REMOTE_ADDR. Without it every client behind the proxy shares one address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+#: networks of the reverse proxies in front of the app (e.g. "10.0.0.0/8,172.16.0.0/12"): only a
+#: request whose REMOTE_ADDR is in one of them has its X-Forwarded-For believed, and the client is
+#: the rightmost entry that is not a trusted proxy (onecua/security.py::client_ip). Empty: every
+#: request is REMOTE_ADDR. Without it every client behind the proxy shares the proxy's address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    import ipaddress as _ipaddress
+
+    for _network in TRUSTED_PROXIES:
+        _ipaddress.ip_network(_network.strip(), strict=False)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_exc} (a comma-separated list of addresses or networks)") from None
+if env.int("TRUSTED_PROXY_COUNT", default=0):
+    # The count believed X-Forwarded-For from whoever sent it (a client reaching gunicorn directly
+    # chose its own address): refused rather than silently ignored, so a deployment notices.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: list the networks of your reverse proxies, "
+        "e.g. TRUSTED_PROXIES=172.16.0.0/12 (see .env.example)."
+    )
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -330,4 +346,4 @@ SITE_URL = env.str("SITE_URL", default="")
 # Lookups (dossier code + 4 digits) allowed per client address per window: guessing stays slow.
 PUBLIC_LOOKUP_RATE_LIMIT = env.int("PUBLIC_LOOKUP_RATE_LIMIT", default=10)
 PUBLIC_LOOKUP_RATE_WINDOW_SECONDS = env.int("PUBLIC_LOOKUP_RATE_WINDOW_SECONDS", default=60)
-# Behind a reverse proxy the client's address comes from TRUSTED_PROXY_COUNT (above).
+# Behind a reverse proxy the client's address comes from TRUSTED_PROXIES (above).

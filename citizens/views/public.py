@@ -48,7 +48,7 @@ PUBLIC_CONTEXT = {"nav": None, "public_page": True}
 
 
 def client_address(request) -> str:
-    """The caller's address, as the login throttle sees it (``TRUSTED_PROXY_COUNT``)."""
+    """The caller's address, as the login throttle sees it (``TRUSTED_PROXIES``)."""
     return client_ip(request) or "unknown"
 
 
