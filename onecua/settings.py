@@ -347,3 +347,17 @@ SITE_URL = env.str("SITE_URL", default="")
 PUBLIC_LOOKUP_RATE_LIMIT = env.int("PUBLIC_LOOKUP_RATE_LIMIT", default=10)
 PUBLIC_LOOKUP_RATE_WINDOW_SECONDS = env.int("PUBLIC_LOOKUP_RATE_WINDOW_SECONDS", default=60)
 # Behind a reverse proxy the client's address comes from TRUSTED_PROXIES (above).
+# Wrong tails for one dossier code, from any address, before the code is locked for everybody
+# for LOOKUP_CODE_LOCK_MINUTES (codes are sequential: guesses spread over addresses meet here).
+LOOKUP_CODE_FAILURE_LIMIT = env.int("LOOKUP_CODE_FAILURE_LIMIT", default=5)
+LOOKUP_CODE_LOCK_MINUTES = env.int("LOOKUP_CODE_LOCK_MINUTES", default=30)
+# The counter kiosk's own budget per registered kiosk device (never the lookup's per-address one).
+KIOSK_RATE_LIMIT = env.int("KIOSK_RATE_LIMIT", default=30)
+KIOSK_RATE_WINDOW_SECONDS = env.int("KIOSK_RATE_WINDOW_SECONDS", default=600)
+# Citizens' writes: feedback per dossier per day, evaluation attempts per dossier per day, and
+# feedback + evaluation posts per address per hour (each feedback is an answer obligation).
+FEEDBACK_RATE_PER_DOSSIER = env.int("FEEDBACK_RATE_PER_DOSSIER", default=3)
+EVALUATION_RATE_PER_DOSSIER = env.int("EVALUATION_RATE_PER_DOSSIER", default=5)
+CITIZEN_POST_RATE_PER_ADDRESS = env.int("CITIZEN_POST_RATE_PER_ADDRESS", default=20)
+# A public verification (code + 4 digits) lasts this long in the browser's session.
+PUBLIC_VERIFICATION_MINUTES = env.int("PUBLIC_VERIFICATION_MINUTES", default=30)
