@@ -57,9 +57,10 @@ def ascii_digits(value: str) -> str:
 
 def normalize_id_number(value: str | None) -> str:
     """``"００１ ０９９ ０１２３４５"`` → ``"001099012345"``; ``""`` stays ``""`` (optional field)."""
-    text = _SEPARATORS_ID.sub("", ascii_digits((value or "").strip()))
-    if not text:
+    raw = (value or "").strip()
+    if not raw:
         return ""
+    text = _SEPARATORS_ID.sub("", ascii_digits(raw))
     if len(text) != CCCD_LENGTH or not text.isascii() or not text.isdigit():
         raise IdentityError(MSG_CCCD)
     if set(text) == {"0"}:
@@ -69,9 +70,10 @@ def normalize_id_number(value: str | None) -> str:
 
 def normalize_phone(value: str | None) -> str:
     """``"0912 345 678"`` → ``"0912345678"``, ``"+84 912.345.678"`` → ``"+84912345678"``."""
-    text = _SEPARATORS_PHONE.sub("", ascii_digits((value or "").strip()))
-    if not text:
+    raw = (value or "").strip()
+    if not raw:
         return ""
+    text = _SEPARATORS_PHONE.sub("", ascii_digits(raw))
     digits = text[1:] if text.startswith("+") else text
     if not (digits.isascii() and digits.isdigit() and PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS):
         raise IdentityError(MSG_PHONE)
