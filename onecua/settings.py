@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "dossiers",
     "reporting",
     "monitoring",
@@ -56,7 +57,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "onecua.middleware.NoStoreMiddleware",  # after whitenoise: static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "onecua.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -338,6 +341,31 @@ SESSION_COOKIE_HTTPONLY = True
 # A session lasts one office day at most and ends when the browser closes (shared counter PCs).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+
+# Content-Security-Policy (django-csp 4.x format): scripts, styles, images and fonts from this
+# site only, no inline script or style anywhere (page scripts and styles are static files:
+# static/js/common.js, static/css/pages/), data: images for the receipt's QR fallback, no
+# framing, forms post only here. CSP_REPORT_ONLY=true sends it as Report-Only (to try a change).
+from csp.constants import NONE, SELF  # noqa: E402
+
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 # Citizens' public pages (citizens app). SITE_URL: the address citizens reach from outside
 # (e.g. https://motcua.hoabinh.gov.vn), used for the lookup link in the receipt's QR code;
