@@ -18,6 +18,9 @@ class DossiersConfig(AppConfig):
         # Roles need every app's permissions, which exist only after migrate: sync then.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="dossiers_roles_sync")
         self._watch_reference_data()
+        from onecua import tokens
+
+        tokens.connect()  # API tokens die on logout and on a new password
 
     def _watch_reference_data(self):
         """Any change to what ``dossiers.reference`` snapshots bumps its version on commit."""

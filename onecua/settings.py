@@ -183,6 +183,9 @@ if env.int("TRUSTED_PROXY_COUNT", default=0):
         "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: list the networks of your reverse proxies, "
         "e.g. TRUSTED_PROXIES=172.16.0.0/12 (see .env.example)."
     )
+# API tokens (POST /api/v1/auth/token/) expire this many hours after they were issued, and die
+# at once when their user logs out or gets a new password (onecua/tokens.py).
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -280,7 +283,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "onecua.tokens.ExpiringTokenAuthentication",  # API_TOKEN_TTL_HOURS; dies on logout and new password
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -60,6 +60,7 @@ from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_
 from dossiers.services import lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed, actions_available
 from onecua.api import AutoSchema, ErrorSerializer
+from onecua.tokens import ExpiringTokenAuthentication
 
 from dossiers.roles import ACTION_ROLES, ASSIGNEE_ROLES, INTAKE  # noqa: E402 (one table for API and pages)
 
@@ -151,7 +152,7 @@ class CatalogueCodeField(serializers.CharField):
 class DossierApiView(APIView):
     """Token first, so an anonymous call answers 401 with ``WWW-Authenticate: Token``."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, IsOneCuaStaff]
     schema = AutoSchema()
 

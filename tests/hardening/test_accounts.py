@@ -94,7 +94,7 @@ def test_a_successful_login_resets_the_count(client, clerk):
 
 def test_token_endpoint_is_throttled_with_the_api_error_shape(client, clerk):
     good = token(client, clerk.username, DEFAULT_PASSWORD)
-    assert good.status_code == 200 and set(good.json()) == {"token"}
+    assert good.status_code == 200 and set(good.json()) == {"token", "expires_at"}
     for _ in range(4):
         bad = token(client, clerk.username, "sai-mat-khau")
         assert bad.status_code == 400

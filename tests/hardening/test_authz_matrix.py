@@ -136,6 +136,8 @@ MATRIX: list[Row] = [
     # --- accounts and API documentation
     Row("login", public(200)),
     Row("logout", public(LOGIN), method="post"),  # anyone may log out; back to the login page
+    Row("password_change", page()),  # every signed-in user changes their own password
+    Row("password_change_done", page()),
     Row("home", lambda ident, obj: 200 if ident is None else ANY_REDIRECT),
     Row("api-schema", public(200)),
     Row("api-docs", public(200)),
