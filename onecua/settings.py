@@ -390,5 +390,8 @@ KIOSK_RATE_WINDOW_SECONDS = env.int("KIOSK_RATE_WINDOW_SECONDS", default=600)
 FEEDBACK_RATE_PER_DOSSIER = env.int("FEEDBACK_RATE_PER_DOSSIER", default=3)
 EVALUATION_RATE_PER_DOSSIER = env.int("EVALUATION_RATE_PER_DOSSIER", default=5)
 CITIZEN_POST_RATE_PER_ADDRESS = env.int("CITIZEN_POST_RATE_PER_ADDRESS", default=20)
+# Live intake (API received_at of an online dossier) may be backdated at most this many days;
+# import_dossiers is not bound by it (dossiers/intake_bounds.py).
+INTAKE_BACKDATE_DAYS = env.int("INTAKE_BACKDATE_DAYS", default=30)
 # A public verification (code + 4 digits) lasts this long in the browser's session.
 PUBLIC_VERIFICATION_MINUTES = env.int("PUBLIC_VERIFICATION_MINUTES", default=30)

@@ -19,6 +19,7 @@ actions. ``received_at`` and ``submit_only`` are for online dossiers (channel ``
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Prefetch, When
 from django.db.models import prefetch_related_objects
@@ -44,6 +45,7 @@ from dossiers.api.serializers import (
     UnitRefSerializer,
 )
 from dossiers.errors import ConflictError
+from dossiers.intake_bounds import received_at_error
 from dossiers.models import (
     Channel,
     Dossier,
@@ -56,7 +58,7 @@ from dossiers.models import (
 )
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
-from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
+from dossiers.selectors import calendar_get, dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
 from dossiers.services import lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed, actions_available
 from onecua.api import AutoSchema, ErrorSerializer
@@ -367,6 +369,13 @@ class DossierCreateApi(DossierApiView):
             online = attrs["channel"] == Channel.ONLINE
             if attrs.get("received_at") is not None and not online:
                 raise serializers.ValidationError({"received_at": [MSG_RECEIVED_AT_ONLINE]})
+            if attrs.get("received_at") is not None:  # live intake: calendar, future, backdating window
+                problem = received_at_error(
+                    received_at=attrs["received_at"], now=timezone.now(), first_day=calendar_get().first,
+                    backdate_days=settings.INTAKE_BACKDATE_DAYS,
+                )
+                if problem:
+                    raise serializers.ValidationError({"received_at": [problem]})
             if attrs["submit_only"] and not online:
                 raise serializers.ValidationError({"submit_only": [MSG_SUBMIT_ONLY_ONLINE]})
             return attrs

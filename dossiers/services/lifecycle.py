@@ -34,7 +34,7 @@ from dossiers.models import (
     ReturnChannel,
     Unit,
 )
-from dossiers import identity
+from dossiers import identity, intake_bounds
 from dossiers.reference import procedure_template
 from dossiers.selectors import calendar_get, staff_profile
 from dossiers.workflow import ACTION_TRANSITIONS, OPEN_STATES, Action, DossierState, action_allowed
@@ -55,6 +55,7 @@ MSG_REASON_REQUIRED = "Vui lòng ghi rõ lý do."
 MSG_BEFORE_RECEIPT = "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
 MSG_LAST_STEP = "Đây là bước cuối của quy trình; hãy phê duyệt kết quả."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
+MSG_BEFORE_CALENDAR = intake_bounds.MSG_BEFORE_CALENDAR
 
 # Stored in the dossier's record (data, not UI text): always Vietnamese, whatever the
 # language of the user who caused them.
@@ -351,6 +352,10 @@ def dossier_register(
         raise DossierError("received_at must carry a time zone.", errors={"received_at": ["Thiếu múi giờ."]})
     if received_at > now + timezone.timedelta(minutes=5):
         raise DossierError(MSG_NOT_IN_FUTURE, errors={"received_at": [MSG_NOT_IN_FUTURE]})
+    first_day = calendar_get().first  # before it no due date exists: a field error, never a 500
+    if timezone.localtime(received_at).date() < first_day:
+        message = MSG_BEFORE_CALENDAR.format(first=first_day)
+        raise DossierError(message, errors={"received_at": [message]})
     if channel not in Channel.values:
         raise DossierError("Hình thức nộp không hợp lệ.", errors={"channel": ["Chọn trực tiếp, bưu chính hoặc trực tuyến."]})
     cleaned = applicant_validate(applicant)
