@@ -14,16 +14,16 @@ import re
 import subprocess
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from citizens import report as cr
 from dossiers.pii import mask_id_number, mask_phone
-from dossiers.roles import ADMINISTRATOR, LEADER, OFFICER, role_group_name
+from dossiers.roles import ADMINISTRATOR
 from dossiers.services import lifecycle
 from tests.dossiers.lifecycle_fixtures import at
-from tests.dossiers.test_intake_pages import make_user, make_world, register
+from tests.dossiers.test_intake_pages import make_user, register
+from tests.hardening.test_pii import make_pii_world
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,7 @@ INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 
 @pytest.fixture
 def world(db):
-    w = make_world()
-    w.officer = make_user("chuyenvien1", "Bùi Văn Minh", OFFICER, unit=w.agency)
-    w.leader = make_user("lanhdao1", "Quách Thị Lan", LEADER, unit=w.agency)
-    w.province_leader = make_user("lanhdaotinh", "Ngô Quang Minh", LEADER, unit=w.province)
+    w = make_pii_world()
     w.admin = make_user("quantri1", "Phan Văn Quản", ADMINISTRATOR, unit=w.province)
     w.dossier = register(w, received_at=at(2026, 11, 2, 9))
     w.dossier = lifecycle.dossier_assign(dossier=w.dossier, actor=w.leader, officer=w.officer, at=at(2026, 11, 2, 10))
