@@ -184,3 +184,14 @@ def test_compose_publishes_only_the_proxy_and_trusts_only_its_address():
     assert "TRUSTED_PROXY_COUNT" not in services["web"]["environment"]
     nginx = (ROOT / "docker" / "nginx.conf").read_text()
     assert "$proxy_add_x_forwarded_for" in nginx and "$request_uri\"" not in nginx and "$args" not in nginx
+
+
+def test_the_old_proxy_count_is_refused_at_start_up(tmp_path):
+    """TRUSTED_PROXY_COUNT believed X-Forwarded-For from anyone; a deployment still setting it
+    must notice instead of silently losing its proxy handling."""
+    env = {**os.environ, "DEBUG": "true", "TRUSTED_PROXY_COUNT": "1", "ONECUA_VAR_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode != 0 and "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES" in run.stderr
+    env.update(TRUSTED_PROXY_COUNT="0", TRUSTED_PROXIES="10.0.0.0/8,not-a-network")
+    run = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode != 0 and "TRUSTED_PROXIES" in run.stderr
