@@ -10,6 +10,7 @@ from citizens.models import Feedback
 from citizens.qr import CODE_PARAM
 from citizens.scoring import CRITERIA
 from citizens.services import VERIFY_DIGITS
+from dossiers.identity import ascii_digits
 
 MSG_CODE_REQUIRED = _("Vui lòng nhập mã hồ sơ (in trên giấy tiếp nhận).")
 MSG_DIGITS = _("Vui lòng nhập đúng 4 chữ số cuối của số điện thoại hoặc số CCCD.")
@@ -61,7 +62,7 @@ class LookupForm(forms.Form):
         return code
 
     def clean_digits(self):
-        digits = self.cleaned_data["digits"].strip()
+        digits = ascii_digits(self.cleaned_data["digits"].strip())
         if len(digits) != VERIFY_DIGITS or not digits.isdigit():
             raise forms.ValidationError(MSG_DIGITS)
         return digits

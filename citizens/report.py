@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from citizens.models import Evaluation, Feedback
 from citizens.scoring import CRITERIA_COUNT, MAX_POINTS_PER_CRITERION, MAX_TOTAL, SATISFIED_MIN_TOTAL, Band
@@ -120,17 +121,34 @@ def _person_name(user) -> str:
     return (user.get_full_name() or user.get_username()).strip()
 
 
+def officer_ref(officer_id: int) -> str:
+    """The opaque reference of an officer's row in the satisfaction tables and their drill-down
+    links (``?row=officer:<ref>``): a keyed hash of the id, so that a URL neither shows a staff
+    id nor lets anyone walk through ids to read staff names (issue 18)."""
+    return salted_hmac("citizens.report.officer-row", str(officer_id)).hexdigest()[:24]
+
+
+def officer_by_ref(*, ref: str, period: Period, unit: Unit | None = None) -> int | None:
+    """The id of the officer whose row ``ref`` names, among the officers with evaluations in
+    the report's period and scope (anyone else is no row of this report), else None."""
+    ids = evaluations_in(period=period, unit=unit).exclude(officer=None).order_by().values_list("officer_id", flat=True)
+    for officer_id in set(ids):
+        if constant_time_compare(officer_ref(officer_id), ref):
+            return officer_id
+    return None
+
+
 def satisfaction_by_officer(*, period: Period, unit: Unit | None = None, sort: str = "name",
                             descending: bool = False) -> list[dict]:
     """One row per officer (the dossier's officer copied on the evaluation; evaluations without
-    one form the row ``officer:none``)."""
+    one form the row ``officer:none``); the key names an officer by :func:`officer_ref`."""
     grouped = evaluations_in(period=period, unit=unit).order_by().values("officer_id").annotate(**_aggregates())
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=[g["officer_id"] for g in grouped if g["officer_id"]])}
     rows = []
     for g in grouped:
         officer = users.get(g["officer_id"])
-        # staff are shown by their full names, never their login names (issue 14)
-        rows.append({"key": f"officer:{g['officer_id'] or 'none'}", "code": "",
+        # staff are shown by their full names, never their login names (issue 14); by opaque reference
+        rows.append({"key": f"officer:{officer_ref(g['officer_id']) if g['officer_id'] else 'none'}", "code": "",
                      "name": _person_name(officer) if officer else "",  # the view names the row
                      "figures": _figures(g)})
     return _sorted(rows, sort, descending)

@@ -73,8 +73,8 @@ def _parse_or_404(request) -> ReportRequest:
 
 
 def _row_filter(req: ReportRequest, row: str) -> tuple[str, cr.RowFilter | None]:
-    """``row``: total | unit:<code> | officer:<id> | officer:none → (title, filter); 404 outside
-    the scope."""
+    """``row``: total | unit:<code> | officer:<ref> | officer:none → (title, filter); 404 outside
+    the scope (an officer's ref is opaque and names only officers of this report: citizens.report.officer_ref)."""
     kind, _sep, value = (row or TOTAL_ROW).partition(":")
     if kind == TOTAL_ROW:
         return _("Tổng cộng – %(scope)s") % {"scope": _scope_name(req.unit)}, None
@@ -86,8 +86,9 @@ def _row_filter(req: ReportRequest, row: str) -> tuple[str, cr.RowFilter | None]
         return f"{unit.name} ({unit.code})", cr.RowFilter(unit=unit)
     if kind == "officer" and value == "none":
         return _("Không ghi nhận cán bộ"), cr.RowFilter(no_officer=True)
-    if kind == "officer" and value.isdigit():
-        user = get_user_model().objects.filter(pk=int(value)).first()
+    if kind == "officer" and value:
+        officer_id = cr.officer_by_ref(ref=value, period=req.period, unit=req.unit)
+        user = get_user_model().objects.filter(pk=officer_id).first() if officer_id else None
         if user is None:
             raise Http404(_("Không có cán bộ này."))
         return user.get_full_name() or user.get_username(), cr.RowFilter(officer_id=user.pk)

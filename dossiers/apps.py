@@ -23,6 +23,9 @@ class DossiersConfig(AppConfig):
 
         user_logged_in.connect(password_change_flag_on_login, dispatch_uid="dossiers_password_change_flag")
         self._watch_reference_data()
+        from onecua import tokens
+
+        tokens.connect()  # API tokens die on logout and on a new password
 
     def _watch_reference_data(self):
         """Any change to what ``dossiers.reference`` snapshots bumps its version on commit."""

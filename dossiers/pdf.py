@@ -47,9 +47,15 @@ def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
 def render_form(request, template: str, context: dict, *, filename: str) -> HttpResponse:
     """A printable form as an HTML page, or with ``?format=pdf`` as a PDF download.
 
-    ``context`` gets ``base_template``, ``pdf`` (True in the PDF) and ``pdf_stylesheets``.
+    ``context`` gets ``base_template``, ``pdf`` (True in the PDF) and ``pdf_stylesheets``; its
+    ``dossier`` is replaced by the copy this user may see (CCCD and phone masked for a leader of a
+    parent unit, as on the dossier page: ``dossiers.pii.dossier_as_seen_by``).
     """
     pdf = wants_pdf(request)
+    if context.get("dossier") is not None:  # personal data as the dossier page shows it to this user
+        from dossiers.pii import dossier_as_seen_by
+
+        context = {**context, "dossier": dossier_as_seen_by(request.user, context["dossier"])}
     ctx = {
         **context,
         "pdf": pdf,

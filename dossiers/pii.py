@@ -59,3 +59,18 @@ def pii_visible_to(user, dossier) -> bool:
     if unit_id in {dossier.receiving_unit_id, dossier.resolving_unit_id, dossier.current_unit_id}:
         return True
     return dossier.steps.filter(unit_id=unit_id).exists()
+
+
+def dossier_as_seen_by(user, dossier):
+    """The dossier as ``user`` may see it: itself when :func:`pii_visible_to`, else a copy (never
+    saved) whose CCCD and phone are masked. The printed forms (Mẫu 01, 02, 04, 05, HTML and PDF)
+    are rendered from it, so they show exactly what the dossier page shows to the same user."""
+    import copy
+
+    if pii_visible_to(user, dossier):
+        return dossier
+    masked = copy.copy(dossier)
+    masked.applicant_id_number = mask_id_number(dossier.applicant_id_number)
+    masked.applicant_phone = mask_phone(dossier.applicant_phone)
+    masked.save = masked.delete = None  # a display copy: writing it would store the masks
+    return masked

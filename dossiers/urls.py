@@ -2,6 +2,7 @@
 from django.urls import path
 
 from dossiers.views import calendar_admin, forms, intake, processing
+import onecua.converters  # noqa: F401  (registers <dossier_code:…>)
 
 app_name = "dossiers"
 
@@ -17,14 +18,14 @@ urlpatterns = [
     path("ho-so/danh-sach/<str:tab>/", processing.dossier_list, name="list"),
     path("ho-so/cua-toi/", processing.inbox, name="inbox"),
     path("tra-cuu/", processing.search, name="search"),
-    path("ho-so/<str:code>/", processing.dossier_detail, name="detail"),
-    path("ho-so/<str:code>/giay-tiep-nhan/", forms.receipt, name="receipt"),  # Mẫu 01 (?format=pdf)
-    path("ho-so/<str:code>/phieu-kiem-soat/", forms.control_sheet, name="control_sheet"),  # Mẫu 06 (TT 01/2018: 05)
-    path("ho-so/<str:code>/phieu-bo-sung/<int:pause_id>/", forms.supplement_slip, name="supplement_slip"),  # Mẫu 02
-    path("ho-so/<str:code>/phieu-xin-loi/", forms.apology_slip, name="apology_slip"),  # Mẫu 04
-    path("ho-so/<str:code>/thong-bao-dung/", forms.stop_notice, name="stop_notice"),  # Mẫu 05 (TT 03/2025)
+    path("ho-so/<dossier_code:code>/", processing.dossier_detail, name="detail"),
+    path("ho-so/<dossier_code:code>/giay-tiep-nhan/", forms.receipt, name="receipt"),  # Mẫu 01 (?format=pdf)
+    path("ho-so/<dossier_code:code>/phieu-kiem-soat/", forms.control_sheet, name="control_sheet"),  # Mẫu 06 (TT 01/2018: 05)
+    path("ho-so/<dossier_code:code>/phieu-bo-sung/<int:pause_id>/", forms.supplement_slip, name="supplement_slip"),  # Mẫu 02
+    path("ho-so/<dossier_code:code>/phieu-xin-loi/", forms.apology_slip, name="apology_slip"),  # Mẫu 04
+    path("ho-so/<dossier_code:code>/thong-bao-dung/", forms.stop_notice, name="stop_notice"),  # Mẫu 05 (TT 03/2025)
     path("so-theo-doi-ho-so/", forms.register, name="register"),  # Mẫu 07 (TT 01/2018: 06)
-    path("ho-so/<str:code>/thao-tac/<str:action>/", processing.dossier_action, name="action"),
+    path("ho-so/<dossier_code:code>/thao-tac/<str:action>/", processing.dossier_action, name="action"),
     # Calendar (administrators)
     path("danh-muc/lich-lam-viec/", calendar_admin.calendar_year, name="calendar"),
     path("danh-muc/lich-lam-viec/<int:year>/", calendar_admin.calendar_year, name="calendar_year"),

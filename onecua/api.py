@@ -175,6 +175,7 @@ class TokenObtainApi(ObtainAuthToken):
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="Gửi kèm tiêu đề Authorization: Token <token>.")
+        expires_at = serializers.DateTimeField(help_text="Token hết hạn lúc này (API_TOKEN_TTL_HOURS); đăng xuất hoặc đổi mật khẩu cũng hủy token.")
 
     @extend_schema(
         tags=["Xác thực (auth)"],
@@ -193,9 +194,14 @@ class TokenObtainApi(ObtainAuthToken):
         },
     )
     def post(self, request, *args, **kwargs):
+        from onecua.tokens import token_expires_at, token_issue
+
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if getattr(request, "axes_locked_out", False):
                 raise LoginLockedOut() from None
             raise
+        token = token_issue(user=serializer.validated_data["user"])
+        return Response({"token": token.key, "expires_at": token_expires_at(token).isoformat()})

@@ -1,9 +1,12 @@
 """Login throttling (django-axes) wired to OneCua: the backend and the client address.
 
-Settings: ``LOGIN_FAILURE_LIMIT``, ``LOGIN_LOCKOUT_MINUTES``, ``TRUSTED_PROXY_COUNT`` (see
-``onecua/settings.py`` and ``var/readme/sec.md``).
+Settings: ``LOGIN_FAILURE_LIMIT``, ``LOGIN_LOCKOUT_MINUTES``, ``TRUSTED_PROXIES`` (see
+``onecua/settings.py`` and the README's security section).
 """
 from __future__ import annotations
+
+import functools
+import ipaddress
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
@@ -24,17 +27,49 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip())
+
+
+def _ip(value: str):
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    """The caller's address: ``REMOTE_ADDR``, or behind ``TRUSTED_PROXY_COUNT`` proxies the
-    address the outermost trusted proxy saw (counted from the right of X-Forwarded-For, so
-    that a client cannot choose its own address by sending the header)."""
+    """The caller's address, as well-kept sites take it behind reverse proxies.
+
+    ``X-Forwarded-For`` is believed only when the request comes from a trusted proxy
+    (``REMOTE_ADDR`` inside one of ``settings.TRUSTED_PROXIES``, a list of networks); the
+    client's address is then the rightmost entry that is not itself a trusted proxy (each
+    proxy appends the address it saw, so everything left of that entry was written by the
+    client and may be forged). A client reaching the app directly, or a header that holds
+    something other than an address where the answer would be, gets ``REMOTE_ADDR``.
+    """
     meta = getattr(request, "META", {})
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if count > 0:
-        hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= count:
-            return hops[-count]
-    return meta.get("REMOTE_ADDR")
+    remote = meta.get("REMOTE_ADDR")
+    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    if not networks or remote is None:
+        return remote
+
+    def trusted(address) -> bool:
+        return any(address in network for network in networks if address.version == network.version)
+
+    remote_ip = _ip(remote)
+    if remote_ip is None or not trusted(remote_ip):
+        return remote
+    hops = [h for h in (p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")) if h]
+    for hop in reversed(hops):
+        address = _ip(hop)
+        if address is None:
+            return remote  # garbage where an address should be: believe nothing further left
+        if not trusted(address):
+            return str(address)
+    # every hop is a trusted proxy (or no header): the leftmost one is the best we know
+    return str(_ip(hops[0])) if hops else remote
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "dossiers",
     "reporting",
     "monitoring",
@@ -56,7 +57,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "onecua.middleware.NoStoreMiddleware",  # after whitenoise: static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "onecua.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,9 +165,28 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends LOGIN_LOC
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "onecua.security.lockout_response"  # templates/registration/lockout.html, 429
 AXES_CLIENT_IP_CALLABLE = "onecua.security.client_ip"
-#: reverse proxies in front of the app that append to X-Forwarded-For (docker: the TLS proxy, 1);
-#: 0 reads REMOTE_ADDR. Without it every client behind the proxy shares one address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+#: networks of the reverse proxies in front of the app (e.g. "10.0.0.0/8,172.16.0.0/12"): only a
+#: request whose REMOTE_ADDR is in one of them has its X-Forwarded-For believed, and the client is
+#: the rightmost entry that is not a trusted proxy (onecua/security.py::client_ip). Empty: every
+#: request is REMOTE_ADDR. Without it every client behind the proxy shares the proxy's address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    import ipaddress as _ipaddress
+
+    for _network in TRUSTED_PROXIES:
+        _ipaddress.ip_network(_network.strip(), strict=False)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_exc} (a comma-separated list of addresses or networks)") from None
+if env.int("TRUSTED_PROXY_COUNT", default=0):
+    # The count believed X-Forwarded-For from whoever sent it (a client reaching gunicorn directly
+    # chose its own address): refused rather than silently ignored, so a deployment notices.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: list the networks of your reverse proxies, "
+        "e.g. TRUSTED_PROXIES=172.16.0.0/12 (see .env.example)."
+    )
+# API tokens (POST /api/v1/auth/token/) expire this many hours after they were issued, and die
+# at once when their user logs out or gets a new password (onecua/tokens.py).
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -268,7 +290,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "onecua.tokens.ExpiringTokenAuthentication",  # API_TOKEN_TTL_HOURS; dies on logout and new password
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -330,6 +352,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 
+# Content-Security-Policy (django-csp 4.x format): scripts, styles, images and fonts from this
+# site only, no inline script or style anywhere (page scripts and styles are static files:
+# static/js/common.js, static/css/pages/), data: images for the receipt's QR fallback, no
+# framing, forms post only here. CSP_REPORT_ONLY=true sends it as Report-Only (to try a change).
+from csp.constants import NONE, SELF  # noqa: E402
+
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+
 # Citizens' public pages (citizens app). SITE_URL: the address citizens reach from outside
 # (e.g. https://motcua.hoabinh.gov.vn), used for the lookup link in the receipt's QR code;
 # empty = the address of the request that printed the receipt.
@@ -337,4 +384,21 @@ SITE_URL = env.str("SITE_URL", default="")
 # Lookups (dossier code + 4 digits) allowed per client address per window: guessing stays slow.
 PUBLIC_LOOKUP_RATE_LIMIT = env.int("PUBLIC_LOOKUP_RATE_LIMIT", default=10)
 PUBLIC_LOOKUP_RATE_WINDOW_SECONDS = env.int("PUBLIC_LOOKUP_RATE_WINDOW_SECONDS", default=60)
-# Behind a reverse proxy the client's address comes from TRUSTED_PROXY_COUNT (above).
+# Behind a reverse proxy the client's address comes from TRUSTED_PROXIES (above).
+# Wrong tails for one dossier code, from any address, before the code is locked for everybody
+# for LOOKUP_CODE_LOCK_MINUTES (codes are sequential: guesses spread over addresses meet here).
+LOOKUP_CODE_FAILURE_LIMIT = env.int("LOOKUP_CODE_FAILURE_LIMIT", default=5)
+LOOKUP_CODE_LOCK_MINUTES = env.int("LOOKUP_CODE_LOCK_MINUTES", default=30)
+# The counter kiosk's own budget per registered kiosk device (never the lookup's per-address one).
+KIOSK_RATE_LIMIT = env.int("KIOSK_RATE_LIMIT", default=30)
+KIOSK_RATE_WINDOW_SECONDS = env.int("KIOSK_RATE_WINDOW_SECONDS", default=600)
+# Citizens' writes: feedback per dossier per day, evaluation attempts per dossier per day, and
+# feedback + evaluation posts per address per hour (each feedback is an answer obligation).
+FEEDBACK_RATE_PER_DOSSIER = env.int("FEEDBACK_RATE_PER_DOSSIER", default=3)
+EVALUATION_RATE_PER_DOSSIER = env.int("EVALUATION_RATE_PER_DOSSIER", default=5)
+CITIZEN_POST_RATE_PER_ADDRESS = env.int("CITIZEN_POST_RATE_PER_ADDRESS", default=20)
+# Live intake (API received_at of an online dossier) may be backdated at most this many days;
+# import_dossiers is not bound by it (dossiers/intake_bounds.py).
+INTAKE_BACKDATE_DAYS = env.int("INTAKE_BACKDATE_DAYS", default=30)
+# A public verification (code + 4 digits) lasts this long in the browser's session.
+PUBLIC_VERIFICATION_MINUTES = env.int("PUBLIC_VERIFICATION_MINUTES", default=30)

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from html import escape
 
+from onecua.cells import safe_cell, safe_dict, safe_row
 from reporting.selectors import (
     COLUMN_OF,
     COUNT_KEYS,
@@ -105,7 +106,7 @@ def report_to_csv(report: dict) -> str:
     writer.writeheader()
     if provisional_text(report):  # D12a: the first row says the figures are provisional
         writer.writerow({"row": "note", "name": provisional_text(report)})
-    writer.writerows(report_rows(report))
+    writer.writerows(safe_dict(r) for r in report_rows(report))
     return out.getvalue()
 
 
@@ -125,7 +126,7 @@ def _xlsx_sheet(wb, title: str, report: dict, heading: str, rows: list[tuple[str
     ws.append([FORM_CODE])
     ws.append([FORM_TITLE])
     ws.append([period_text(report)])
-    ws.append([scope_text(report) + " – " + heading])
+    ws.append([safe_cell(scope_text(report) + " – " + heading)])
     ws.append([FORM_UNIT])
     for r in range(1, 6):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
@@ -152,7 +153,7 @@ def _xlsx_sheet(wb, title: str, report: dict, heading: str, rows: list[tuple[str
             cell.border = border
             cell.font = Font(bold=r < top + 2, italic=r == top + 2)
     for stt, name, totals, bold in rows:
-        ws.append([stt, name, *[totals[k] for k in OFFICIAL_KEYS]])
+        ws.append(safe_row([stt, name, *[totals[k] for k in OFFICIAL_KEYS]]))
         r = ws.max_row
         for c in range(1, ncols + 1):
             cell = ws.cell(row=r, column=c)
@@ -304,7 +305,7 @@ def tracking_book_to_csv(rows: Iterable[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(TRACKING_BOOK_COLUMNS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_dict(r) for r in rows)
     return out.getvalue()
 
 
@@ -317,7 +318,7 @@ def tracking_book_to_xlsx(rows: Iterable[dict], *, title: str) -> bytes:
     ws = wb.active
     ws.title = "Sổ theo dõi hồ sơ"
     ws.append(["SỔ THEO DÕI HỒ SƠ (Mẫu số 06)"])
-    ws.append([title])
+    ws.append([safe_cell(title)])
     ws.append(["TT", *[TRACKING_BOOK_LABELS[c] for c in TRACKING_BOOK_COLUMNS]])
     ws.append(["tt", *TRACKING_BOOK_COLUMNS])
     for cell in ws[3]:
@@ -326,7 +327,7 @@ def tracking_book_to_xlsx(rows: Iterable[dict], *, title: str) -> bytes:
     for cell in ws[4]:
         cell.font = Font(italic=True, color="666666")
     for i, row in enumerate(rows, 1):
-        ws.append([i, *[row[c] for c in TRACKING_BOOK_COLUMNS]])
+        ws.append(safe_row([i, *[row[c] for c in TRACKING_BOOK_COLUMNS]]))
     ws.freeze_panes = "B5"
     out = io.BytesIO()
     wb.save(out)

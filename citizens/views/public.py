@@ -1,16 +1,22 @@
 """The public lookup page (no login): dossier code + last four digits → the dossier's progress,
 then the satisfaction evaluation and feedback for that dossier.
 
-- A successful check adds the dossier's id to the session (``SESSION_VERIFIED``); the pages of
-  a dossier (``/tra-cuu-ho-so/ho-so/<code>/…``) answer only for a verified id and otherwise
-  send the visitor back to the form, the same way for unknown and unverified codes.
+- A successful check adds the dossier's id and the time to the session (``SESSION_VERIFIED``);
+  the pages of a dossier (``/tra-cuu-ho-so/ho-so/<code>/…``) answer only for an id verified
+  less than ``PUBLIC_VERIFICATION_MINUTES`` (30) ago and otherwise send the visitor back to the
+  form, the same way for unknown and unverified codes. "Kết thúc tra cứu" forgets them all.
 - Wrong code and wrong digits render the very same page (same message, same status).
-- Checks are rate-limited per client address (``citizens.ratelimit``, shared with the kiosk);
-  beyond the limit: HTTP 429.
+- Checks are rate-limited per client address, and a code is locked for everybody after a few
+  wrong tails (``citizens.ratelimit``; the kiosk has its own per-device budget); beyond a
+  limit: HTTP 429 with what to do. Feedback and evaluation posts are limited per dossier and
+  per address.
 - Public pages never show the staff menu (``nav`` is blanked in their context).
 """
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -39,6 +45,15 @@ MSG_NO_MATCH = gettext_lazy(
 MSG_RATE_LIMITED = gettext_lazy(
     "Bạn đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng đợi khoảng một phút rồi thử lại."
 )
+MSG_CODE_LOCKED = gettext_lazy(
+    "Mã hồ sơ này tạm khóa tra cứu trong %(minutes)s phút vì đã nhập sai nhiều lần. Nếu bạn là người "
+    "nộp hồ sơ và cần hỗ trợ, vui lòng gọi số điện thoại của Bộ phận Một cửa in trên Giấy tiếp nhận hồ sơ, "
+    "hoặc mang Giấy tiếp nhận và CCCD đến quầy để được tra cứu giúp."
+)
+MSG_POST_LIMITED = gettext_lazy(
+    "Bạn đã gửi quá nhiều lần cho hồ sơ này hoặc từ địa chỉ này. Vui lòng thử lại sau; nếu cần phản ánh "
+    "gấp, hãy liên hệ Bộ phận Một cửa nơi đã nộp hồ sơ."
+)
 
 #: the context that keeps the staff menu and bell off a public page
 PUBLIC_CONTEXT = {"nav": None, "public_page": True}
@@ -48,7 +63,7 @@ PUBLIC_CONTEXT = {"nav": None, "public_page": True}
 
 
 def client_address(request) -> str:
-    """The caller's address, as the login throttle sees it (``TRUSTED_PROXY_COUNT``)."""
+    """The caller's address, as the login throttle sees it (``TRUSTED_PROXIES``)."""
     return client_ip(request) or "unknown"
 
 
@@ -57,25 +72,66 @@ def lookup_rate_exceeded(request) -> bool:
     return ratelimit.lookup_rate_exceeded(client_address(request))
 
 
-def rate_limited_response(request, template: str, context: dict):
-    return render(request, template, {**PUBLIC_CONTEXT, **context, "rate_limited": MSG_RATE_LIMITED}, status=429)
+def rate_limited_response(request, template: str, context: dict, message=MSG_RATE_LIMITED):
+    return render(request, template, {**PUBLIC_CONTEXT, **context, "rate_limited": message}, status=429)
+
+
+def code_locked_response(request, template: str, context: dict):
+    """The code is locked after too many wrong tails, whoever asks (429, how to get help)."""
+    message = MSG_CODE_LOCKED % {"minutes": settings.LOOKUP_CODE_LOCK_MINUTES}
+    response = rate_limited_response(request, template, context, message)
+    response["Retry-After"] = str(settings.LOOKUP_CODE_LOCK_MINUTES * 60)
+    return response
+
+
+def checked_dossier(code: str, digits: str):
+    """:func:`dossier_verify` behind the per-code failure lock: ``(dossier or None, locked)``.
+    A locked code is not even checked (the right digits do not open it either)."""
+    if ratelimit.code_locked(code):
+        return None, True
+    dossier = dossier_verify(code=code, digits=digits)
+    if dossier is not None:
+        ratelimit.code_success(code)
+        return dossier, False
+    return None, ratelimit.code_failure(code)
 
 
 # --- session verification --------------------------------------------------------------------
 
 
+def _now_seconds() -> float:
+    return time.time()
+
+
+def _verified_entries(request) -> list[list[int]]:
+    """``[[dossier id, verified at (epoch seconds)], …]`` (an entry of another shape: dropped)."""
+    return [e for e in request.session.get(SESSION_VERIFIED, []) if isinstance(e, list) and len(e) == 2]
+
+
 def session_verify(request, dossier_id: int) -> None:
-    ids = [i for i in request.session.get(SESSION_VERIFIED, []) if i != dossier_id]
-    ids.append(dossier_id)
-    request.session[SESSION_VERIFIED] = ids[-SESSION_VERIFIED_MAX:]
+    entries = [e for e in _verified_entries(request) if e[0] != dossier_id]
+    entries.append([dossier_id, int(_now_seconds())])
+    request.session[SESSION_VERIFIED] = entries[-SESSION_VERIFIED_MAX:]
 
 
 def verified_dossier(request, code: str):
-    """The dossier with this code if this session has verified it, else None."""
+    """The dossier with this code if this session verified it less than
+    ``PUBLIC_VERIFICATION_MINUTES`` ago (a shared PC forgets it by itself), else None."""
     dossier = dossier_by_code(code=code)
-    if dossier is None or dossier.pk not in request.session.get(SESSION_VERIFIED, []):
+    if dossier is None:
         return None
-    return dossier
+    oldest = _now_seconds() - settings.PUBLIC_VERIFICATION_MINUTES * 60
+    if any(pk == dossier.pk and at > oldest for pk, at in _verified_entries(request)):
+        return dossier
+    return None
+
+
+@require_POST
+def lookup_end(request):
+    """"Kết thúc tra cứu": this browser forgets every dossier it verified (shared PCs)."""
+    request.session.pop(SESSION_VERIFIED, None)
+    messages.success(request, _("Đã kết thúc tra cứu. Trình duyệt này không còn xem được hồ sơ đã tra cứu."))
+    return redirect("citizens:lookup")
 
 
 def _back_to_lookup(code: str) -> HttpResponseRedirect:
@@ -96,7 +152,9 @@ def lookup(request):
         if lookup_rate_exceeded(request):
             return rate_limited_response(request, template, {"form": form})
         if form.is_valid():
-            dossier = dossier_verify(code=form.cleaned_data["code"], digits=form.cleaned_data["digits"])
+            dossier, locked = checked_dossier(form.cleaned_data["code"], form.cleaned_data["digits"])
+            if locked:
+                return code_locked_response(request, template, {"form": form})
             if dossier is not None:
                 session_verify(request, dossier.pk)
                 return redirect("citizens:public_dossier", code=dossier.code)
@@ -106,7 +164,7 @@ def lookup(request):
     return render(request, template, {**PUBLIC_CONTEXT, "form": form})
 
 
-def _dossier_page(request, dossier, *, evaluation_form=None, feedback_form=None, status=200):
+def _dossier_page(request, dossier, *, evaluation_form=None, feedback_form=None, status=200, limited=None):
     view = dossier_public_view(dossier=dossier)
     can_evaluate = view.returned and view.evaluation is None
     context = {
@@ -115,6 +173,7 @@ def _dossier_page(request, dossier, *, evaluation_form=None, feedback_form=None,
         "can_evaluate": can_evaluate,
         "evaluation_form": evaluation_form or (EvaluationForm() if can_evaluate else None),
         "feedback_form": feedback_form or FeedbackForm(),
+        "rate_limited": limited,
     }
     return render(request, "citizens/public/dossier.html", context, status=status)
 
@@ -135,6 +194,8 @@ def public_evaluate(request, code: str):
         return _back_to_lookup(code)
     form = EvaluationForm(request.POST)
     if form.is_valid():
+        if ratelimit.evaluation_rate_exceeded(dossier_id=dossier.pk, address=client_address(request)):
+            return _dossier_page(request, dossier, evaluation_form=form, status=429, limited=MSG_POST_LIMITED)
         try:
             evaluation = evaluation_submit(
                 dossier=dossier, points=form.points(), comment=form.cleaned_data["comment"],
@@ -162,6 +223,8 @@ def public_feedback(request, code: str):
         return _back_to_lookup(code)
     form = FeedbackForm(request.POST)
     if form.is_valid():
+        if ratelimit.feedback_rate_exceeded(dossier_id=dossier.pk, address=client_address(request)):
+            return _dossier_page(request, dossier, feedback_form=form, status=429, limited=MSG_POST_LIMITED)
         try:
             feedback = feedback_submit(dossier=dossier, kind=form.cleaned_data["kind"], content=form.cleaned_data["content"])
         except ValidationError as exc:

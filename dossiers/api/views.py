@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Prefetch, When
 from django.db.models import prefetch_related_objects
@@ -30,7 +31,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -47,6 +48,7 @@ from dossiers.api.serializers import (
     ProcedureRefSerializer,
     UnitRefSerializer,
 )
+from dossiers.intake_bounds import received_at_error
 from dossiers.models import (
     Channel,
     Dossier,
@@ -58,10 +60,11 @@ from dossiers.models import (
 )
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
-from dossiers.selectors import dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
+from dossiers.selectors import calendar_get, dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
 from dossiers.services import intake_keys, lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.api import AutoSchema, ErrorSerializer
+from onecua.tokens import ExpiringTokenAuthentication
 
 from dossiers.roles import INTAKE_ROLES  # noqa: E402
 
@@ -129,7 +132,7 @@ class CatalogueCodeField(serializers.CharField):
 class DossierApiView(APIView):
     """Token first, so an anonymous call answers 401 with ``WWW-Authenticate: Token``."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, IsOneCuaStaff]
     schema = AutoSchema()
 
@@ -342,6 +345,13 @@ class DossierCreateApi(DossierApiView):
             online = attrs["channel"] == Channel.ONLINE
             if attrs.get("received_at") is not None and not online:
                 raise serializers.ValidationError({"received_at": [MSG_RECEIVED_AT_ONLINE]})
+            if attrs.get("received_at") is not None:  # live intake: calendar, future, backdating window
+                problem = received_at_error(
+                    received_at=attrs["received_at"], now=timezone.now(), first_day=calendar_get().first,
+                    backdate_days=settings.INTAKE_BACKDATE_DAYS,
+                )
+                if problem:
+                    raise serializers.ValidationError({"received_at": [problem]})
             if attrs["submit_only"] and not online:
                 raise serializers.ValidationError({"submit_only": [MSG_SUBMIT_ONLY_ONLINE]})
             return attrs

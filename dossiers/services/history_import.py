@@ -49,6 +49,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -58,6 +59,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dossiers import calendar as wcal
+from dossiers import identity
 from dossiers.errors import DossierError
 from dossiers.models import (
     Channel,
@@ -140,6 +142,19 @@ MSG_CODE_DUPLICATE = "mã hồ sơ {code} trùng với dòng {line}"
 MSG_CODE_EXISTS = "Mã hồ sơ {code} đã tồn tại."
 MSG_CODE_DATE = "mã hồ sơ {code} có phần ngày (YYMMDD) không phải là ngày hợp lệ"
 MSG_TOO_LONG = "dài quá {max} ký tự"
+MSG_CODE_ALPHABET = (
+    "mã hồ sơ “{code}” có ký tự “{char}” không được phép: chỉ dùng chữ cái không dấu, chữ số, "
+    "dấu chấm, gạch ngang và gạch dưới (mã sẽ nằm trong địa chỉ trang)"
+)
+MSG_CODE_NUMBER = "số thứ tự {number} trong mã hồ sơ quá lớn (tối đa {max})"
+MSG_CONTROL_CHAR = "có ký tự điều khiển {char} (ví dụ NUL) không được phép"
+MSG_MALFORMED = "dòng CSV không đọc được ({reason}); kiểm tra dấu ngoặc kép và độ dài ô"
+
+#: a code from the old system: letters without diacritics, digits, ``.``, ``-``, ``_``;
+#: the URLs built from it need no escaping (onecua/converters.py)
+CODE_ALPHABET_RE = re.compile(r"[A-Za-z0-9._-]+")
+#: the largest per-day number a D15 code may carry (the sequence column is a 32-bit integer)
+MAX_CODE_NUMBER = 999_999
 MSG_MORE_ERRORS = "… và {n} lỗi khác"
 
 
@@ -239,6 +254,9 @@ class _RowChecker:
         code = raw.get("code", "")
         if len(code) > 64:
             err("code", MSG_TOO_LONG.format(max=64))
+        elif code and not CODE_ALPHABET_RE.fullmatch(code):
+            char = next(ch for ch in code if not CODE_ALPHABET_RE.fullmatch(ch))
+            err("code", MSG_CODE_ALPHABET.format(code=code, char=char))
 
         procedure = None
         pcode = raw.get("procedure_code", "")
@@ -261,8 +279,11 @@ class _RowChecker:
             if receiving is None:
                 err("receiving_unit_code", MSG_UNKNOWN_UNIT.format(code=rcode))
 
-        if code and receiving is not None and _code_day_number(code, receiving) is False:
+        day_number = _code_day_number(code, receiving) if code and receiving is not None else None
+        if day_number is False:
             err("code", MSG_CODE_DATE.format(code=code))
+        elif day_number and day_number[1] > MAX_CODE_NUMBER:
+            err("code", MSG_CODE_NUMBER.format(number=day_number[1], max=MAX_CODE_NUMBER))
 
         resolving = None
         scode = raw.get("resolving_unit_code", "")
@@ -294,7 +315,11 @@ class _RowChecker:
         elif on_the_spot and procedure is not None and not procedure.on_the_spot:
             err("on_the_spot", lifecycle.MSG_ON_THE_SPOT)
 
-        name = raw.get("applicant_name", "") or UNKNOWN_APPLICANT
+        name = UNKNOWN_APPLICANT
+        try:  # NFC, no hidden or reordering characters, as at the counter (dossiers/identity.py)
+            name = identity.normalize_name(raw.get("applicant_name", ""), required=False) or UNKNOWN_APPLICANT
+        except identity.IdentityError as exc:
+            err("applicant_name", exc.message)
         if len(name) > 255:
             err("applicant_name", MSG_TOO_LONG.format(max=255))
 
@@ -421,9 +446,26 @@ class _RowChecker:
 
 
 def _records(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells); a record the csv module cannot read (a cell above its size limit, a
+    stray quote) ends the file with a located error instead of a traceback."""
     reader = csv.reader(stream)
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise HistoryImportError([_located(reader.line_num + 1, "-", MSG_MALFORMED.format(reason=exc))]) from None
         yield reader.line_num, record
+
+
+def _control_char(value: str) -> str | None:
+    """The first control character of a cell (NUL, escape…), as ``U+0000``: PostgreSQL
+    refuses NUL in text, and none of them belongs in a history."""
+    for ch in value:
+        if unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 def dossier_history_parse(*, stream: Iterable[str], now: datetime | None = None) -> list[HistoryRow]:
@@ -464,6 +506,11 @@ def dossier_history_parse(*, stream: Iterable[str], now: datetime | None = None)
             errors.append(_located(line, "-", MSG_ROW_WIDTH.format(n=len(record), m=width)))
             continue
         raw = {column: cell.strip() for column, cell in zip(header, record)}
+        bad = [(column, char) for column, cell in raw.items() if (char := _control_char(cell))]
+        for column, char in bad:
+            errors.append(_located(line, column, MSG_CONTROL_CHAR.format(char=char)))
+        if bad:
+            continue
         row = checker.check(line, raw, errors)
         code = raw.get("code", "")
         if code:

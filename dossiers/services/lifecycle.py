@@ -40,6 +40,7 @@ from dossiers.models import (
     ReturnChannel,
     Unit,
 )
+from dossiers import identity, intake_bounds
 from dossiers.reference import procedure_template
 from dossiers.roles import user_roles
 from dossiers.selectors import calendar_get, staff_profile
@@ -48,17 +49,16 @@ from dossiers.services.register import register_assign, register_sql
 from onecua.rows import ids_reserve, rows_insert
 
 S = DossierState
-CCCD_RE = re.compile(r"^\d{12}$")
-PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 
 # Messages (asserted by tests).
 MSG_CONFLICT = "Hồ sơ {code} vừa được người khác cập nhật. Vui lòng tải lại trang và thử lại."
-MSG_CCCD = "Số CCCD phải gồm 12 chữ số."
-MSG_NAME_REQUIRED = "Vui lòng nhập họ và tên người nộp hồ sơ."
+MSG_CCCD = identity.MSG_CCCD
+MSG_NAME_REQUIRED = identity.MSG_NAME_REQUIRED
 MSG_TOO_LONG = "{label} tối đa {n} ký tự (đã nhập {got} ký tự)."
-MSG_PHONE = "Số điện thoại không hợp lệ."
+MSG_PHONE = identity.MSG_PHONE
 MSG_ON_THE_SPOT = "Thủ tục này không áp dụng “4 tại chỗ”."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
+MSG_BEFORE_CALENDAR = intake_bounds.MSG_BEFORE_CALENDAR
 
 # Stored in the dossier's record (data, not UI text): always Vietnamese, whatever the
 # language of the user who caused them.
@@ -293,17 +293,18 @@ def applicant_validate(applicant: dict[str, str]) -> dict[str, str]:
     """Clean the applicant block; field-level errors in Vietnamese."""
     cleaned = {k: (applicant.get(k) or "").strip() for k in ("name", "id_number", "phone", "address", "email")}
     errors: dict[str, list[str]] = {}
-    if not cleaned["name"]:
-        errors["applicant.name"] = [MSG_NAME_REQUIRED]
+    # CCCD and phone as ASCII digits, names NFC without hidden characters (dossiers/identity.py)
+    for key, normalize in (("name", identity.normalize_name), ("id_number", identity.normalize_id_number),
+                           ("phone", identity.normalize_phone)):
+        try:
+            cleaned[key] = normalize(cleaned[key])
+        except identity.IdentityError as exc:
+            errors[f"applicant.{key}"] = [exc.message]
     # issue 14: longer than its column is said, never cut silently (nor called missing)
     for key, label, limit in (("name", "Họ và tên", 255), ("address", "Địa chỉ", 500), ("email", "Email", 254)):
-        if len(cleaned[key]) > limit:
+        if f"applicant.{key}" not in errors and len(cleaned[key]) > limit:
             errors[f"applicant.{key}"] = [MSG_TOO_LONG.format(label=label, n=limit, got=len(cleaned[key]))]
-    if cleaned["id_number"] and not CCCD_RE.match(cleaned["id_number"]):
-        errors["applicant.id_number"] = [MSG_CCCD]
-    if cleaned["phone"] and not PHONE_RE.match(cleaned["phone"]):
-        errors["applicant.phone"] = [MSG_PHONE]
-    if cleaned["email"]:
+    if cleaned["email"] and "applicant.email" not in errors:
         from django.core.validators import validate_email
         from django.core.exceptions import ValidationError
 
@@ -348,6 +349,10 @@ def dossier_register(
         raise DossierError("received_at must carry a time zone.", errors={"received_at": ["Thiếu múi giờ."]})
     if received_at > now + timezone.timedelta(minutes=5):
         raise DossierError(MSG_NOT_IN_FUTURE, errors={"received_at": [MSG_NOT_IN_FUTURE]})
+    first_day = calendar_get().first  # before it no due date exists: a field error, never a 500
+    if timezone.localtime(received_at).date() < first_day:
+        message = MSG_BEFORE_CALENDAR.format(first=first_day)
+        raise DossierError(message, errors={"received_at": [message]})
     if channel not in Channel.values:
         raise DossierError("Hình thức nộp không hợp lệ.", errors={"channel": ["Chọn trực tiếp, bưu chính hoặc trực tuyến."]})
     cleaned = applicant_validate(applicant)

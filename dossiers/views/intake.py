@@ -30,6 +30,7 @@ from dossiers.templatetags.onecua import due_text as due_text_in_language
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
 from dossiers.form_sets import RECEIPT, REFUSAL, SUPPLEMENT, form_set_for
+from dossiers.identity import IdentityError, normalize_id_number
 from dossiers.models import Dossier, Procedure, RegisterBook, ReturnChannel
 from dossiers.pdf import render_form
 from dossiers.selectors import (
@@ -39,7 +40,7 @@ from dossiers.selectors import (
     staff_profile,
 )
 from dossiers.services.intake_keys import intake_once
-from dossiers.services.lifecycle import CCCD_RE, MSG_CCCD, dossier_register
+from dossiers.services.lifecycle import MSG_CCCD, dossier_register
 from dossiers.templatetags.onecua import deadline_label
 from dossiers.workflow import DossierState
 
@@ -180,8 +181,11 @@ def due_preview(request):
 @clerk_required
 def applicant_lookup(request):
     """The applicant's data from their latest dossier this user may see (reuse by CCCD)."""
-    id_number = (request.GET.get("id_number") or "").strip()
-    if not CCCD_RE.match(id_number):
+    try:
+        id_number = normalize_id_number(request.GET.get("id_number"))
+    except IdentityError as exc:
+        return JsonResponse({"detail": exc.message, "errors": {"id_number": [exc.message]}}, status=400)
+    if not id_number:
         return JsonResponse({"detail": MSG_CCCD, "errors": {"id_number": [MSG_CCCD]}}, status=400)
     d = applicant_last_by_id_number(id_number=id_number, user=request.user)
     if d is None:

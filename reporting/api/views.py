@@ -12,13 +12,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dossiers.models import Unit
 from onecua.api import ErrorSerializer
+from onecua.tokens import ExpiringTokenAuthentication
 from reporting.hooks import report_json_extend
 from reporting.periods import BASES, KINDS, PeriodError, period_from_params
 from reporting.selectors import (
@@ -150,7 +151,7 @@ class ReportQuarterlyApi(APIView):
     """Báo cáo quý (Biểu 06/VPCP/KSTT)."""
 
     # Token first: an anonymous call answers 401 with WWW-Authenticate, as the dossier API.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -168,7 +169,7 @@ class ReportPeriodApi(APIView):
     """Báo cáo theo tháng, quý, 6 tháng, 9 tháng hoặc năm."""
 
     # Token first: an anonymous call answers 401 with WWW-Authenticate, as the dossier API.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

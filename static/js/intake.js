@@ -5,7 +5,7 @@
  *   - the chosen procedure's document checklist, legal time, "4 tại chỗ" and the live due date
  *   - CCCD check and reuse of a returning applicant's data (Alt+L)
  *   - Ctrl+Enter saves; Alt+A ticks every document; Alt+N opens a new intake
- *   - printed forms: [data-print] buttons, and window.ONECUA_AUTOPRINT prints on load
+ *   - printed forms: print buttons and autoprint come from common.js
  */
 (function () {
   "use strict";
@@ -33,10 +33,7 @@
   }
 
   /* ---- printed forms ---------------------------------------------------------------------- */
-  $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
-  if (window.ONECUA_AUTOPRINT) {
-    window.addEventListener("load", function () { setTimeout(function () { window.print(); }, 150); });
-  }
+  /* [data-print] buttons and <body data-autoprint> are handled by common.js (every page) */
 
   /* ---- global keys -------------------------------------------------------------------------- */
   var form = $("#intake-form") || $("#slip-form");

@@ -142,11 +142,12 @@ def test_per_officer_rows_and_server_sorting(world, rorg):
     sd.evaluate(dossier(world), (1,) * 9, on=date(2022, 1, 8))
     rows = cr.satisfaction_by_officer(period=Q1, sort="average", descending=True)
     assert [(r["key"], r["figures"]["average_total"], r["figures"]["satisfied_share"]) for r in rows] == [
-        (f"officer:{an.pk}", "15.00", "100.00"), ("officer:none", "9.00", "100.00"), (f"officer:{binh.pk}", "6.00", "0.00")]
+        (f"officer:{cr.officer_ref(an.pk)}", "15.00", "100.00"), ("officer:none", "9.00", "100.00"),
+        (f"officer:{cr.officer_ref(binh.pk)}", "6.00", "0.00")]
     ascending = cr.satisfaction_by_officer(period=Q1, sort="average")
     assert [r["key"] for r in ascending] == [r["key"] for r in reversed(rows)]
     by_count = cr.satisfaction_by_officer(period=Q1, sort="evaluations", descending=True)
-    assert by_count[0]["key"] == f"officer:{an.pk}" and by_count[0]["figures"]["evaluations"] == 2
+    assert by_count[0]["key"] == f"officer:{cr.officer_ref(an.pk)}" and by_count[0]["figures"]["evaluations"] == 2
     # the drill-down of one officer's satisfied evaluations
     listed = cr.evaluation_list(period=Q1, figure="satisfied", row=cr.RowFilter(officer_id=an.pk))
     assert [e.total for e in listed] == [18, 12]

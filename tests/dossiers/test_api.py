@@ -210,7 +210,7 @@ def test_token_endpoint_returns_a_token_that_authenticates(org):
     """POST /api/v1/auth/token/ with username and password answers {"token": …}; the token opens the API."""
     response = APIClient().post("/api/v1/auth/token/", {"username": "clerk", "password": "mat-khau-123"}, format="json")
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires_at"}  # expires_at added (issue 18)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert client.get(LIST_URL).status_code == 200

@@ -220,7 +220,7 @@ def test_intake_redirect_lands_on_printable_receipt(clerk_client, w):
     d = Dossier.objects.get()
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"Đã tiếp nhận hồ sơ {d.code}" in html and "ONECUA_AUTOPRINT" in html
+    assert f"Đã tiếp nhận hồ sơ {d.code}" in html and "data-autoprint" in html  # common.js prints it (no inline script)
     assert html.count('class="doc mau01"') == 2
 
 
@@ -509,8 +509,8 @@ def test_receipt_html_has_code_due_date_explanation_and_two_copies(w):
 def test_receipt_print_flag_triggers_print(w):
     """?print=1 asks the browser to print on load; without it, no automatic print."""
     d = register(w)
-    assert "ONECUA_AUTOPRINT" in _receipt(w, d, print="1").content.decode()
-    assert "ONECUA_AUTOPRINT" not in _receipt(w, d).content.decode()
+    assert "data-autoprint" in _receipt(w, d, print="1").content.decode()
+    assert "data-autoprint" not in _receipt(w, d).content.decode()
 
 
 def test_receipt_postal_return_names_the_address(w):

@@ -84,7 +84,9 @@ def test_supervisor_opens_the_dashboard_and_drills_into_the_overdue_list(page, s
     page.evaluate("window.__still_the_same_page = true")
     place(register(w, w.days5, None), due=timezone.localdate() - timedelta(days=2), officer=w.off_just, unit=w.justice)
     page.evaluate("document.getElementById('dashboard').refreshNow()")
-    page.wait_for_function("document.querySelector('[data-total=\"overdue\"] [data-n]').textContent.trim() === '6'")
+    # An arrow function, not an expression string: Playwright evaluates a bare expression with
+    # eval() in the page, which the Content-Security-Policy (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => document.querySelector('[data-total=\"overdue\"] [data-n]').textContent.trim() === '6'")
     assert page.evaluate("window.__still_the_same_page === true")
     assert big_number(page, "open") == "10"
     assert page.locator('table[data-table="units"] tr', has_text="Sở Tư pháp").locator('td[data-col="overdue"] a').inner_text() == "5"

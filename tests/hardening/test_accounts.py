@@ -94,7 +94,7 @@ def test_a_successful_login_resets_the_count(client, clerk):
 
 def test_token_endpoint_is_throttled_with_the_api_error_shape(client, clerk):
     good = token(client, clerk.username, DEFAULT_PASSWORD)
-    assert good.status_code == 200 and set(good.json()) == {"token"}
+    assert good.status_code == 200 and set(good.json()) == {"token", "expires_at"}
     for _ in range(4):
         bad = token(client, clerk.username, "sai-mat-khau")
         assert bad.status_code == 400
@@ -119,9 +119,10 @@ def test_failures_on_the_page_lock_the_token_endpoint(client, clerk):
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, clerk, settings):
-    """With TRUSTED_PROXY_COUNT=1 two clients behind the proxy are two addresses, and a client
-    cannot pick its address by sending its own X-Forwarded-For (the proxy appends the real one)."""
-    settings.TRUSTED_PROXY_COUNT = 1
+    """With the proxy's network in TRUSTED_PROXIES two clients behind the proxy are two
+    addresses, and a client cannot pick its address by sending its own X-Forwarded-For (the
+    proxy appends the real one)."""
+    settings.TRUSTED_PROXIES = ["172.18.0.0/16"]
     for i in range(5):
         r = client.post(reverse("login"), {"username": clerk.username, "password": "sai"}, REMOTE_ADDR="172.18.0.2",
                         HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7")  # spoofed first hop, real last hop

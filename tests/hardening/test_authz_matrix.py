@@ -165,6 +165,8 @@ MATRIX: list[Row] = [
     # --- accounts and API documentation
     Row("login", public(200)),
     Row("logout", public(LOGIN), method="post"),  # anyone may log out; back to the login page
+    Row("password_change", page()),  # every signed-in user changes their own password
+    Row("password_change_done", page()),
     Row("home", lambda ident, obj: 200 if ident is None else ANY_REDIRECT),
     Row("password_change", lambda ident, obj: LOGIN if ident is None else 200),  # one's own password
     Row("api-schema", public(200)),
@@ -234,10 +236,12 @@ MATRIX: list[Row] = [
     # --- citizens: public pages (no login; a dossier opens only after the code + digits check,
     # kept in the session, so everybody without it is sent back to the form)
     Row("citizens:lookup", public(200)),
+    Row("citizens:lookup_end", public(ANY_REDIRECT), method="post"),  # forgets this browser's verifications
     Row("citizens:public_dossier", public(ANY_REDIRECT), kwargs=code, per_dossier=True),
     Row("citizens:public_evaluate", public(ANY_REDIRECT), kwargs=code, per_dossier=True, method="post", data={}),
     Row("citizens:public_feedback", public(ANY_REDIRECT), kwargs=code, per_dossier=True, method="post", data={}),
     Row("citizens:kiosk", public(200)),
+    Row("citizens:kiosk_device", page(CLERKS)),  # registering a kiosk PC: counter clerks and administrators
     Row("citizens:kiosk_evaluate", public(ANY_REDIRECT)),
     Row("citizens:kiosk_thanks", public(ANY_REDIRECT)),
     # --- citizens: feedback answered by supervisors; satisfaction and the 766 scorecard

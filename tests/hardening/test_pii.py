@@ -84,8 +84,9 @@ def test_celery_worker_handlers_get_the_filter():
 # --- pages -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(db):
+def make_pii_world():
+    """make_world plus an officer and a leader of the agency, a province leader (a parent unit's
+    leader: sees the dossiers, masked) and a district clerk."""
     w = make_world()
     w.officer = make_user("chuyenvien1", "Bùi Văn Minh", OFFICER, unit=w.agency)
     w.leader = make_user("lanhdao1", "Quách Thị Lan", LEADER, unit=w.agency)
@@ -93,6 +94,11 @@ def world(db):
     w.district_clerk = make_user("motcuahuyen", "Trần Thị Hằng", None, unit=w.district)
     w.district_clerk.groups.add(Group.objects.get(name=role_group_name("counter_clerk")))
     return w
+
+
+@pytest.fixture
+def world(db):
+    return make_pii_world()
 
 
 def _page(user, url) -> str:
