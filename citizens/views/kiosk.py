@@ -21,6 +21,7 @@ from citizens.services import MSG_ALREADY_EVALUATED, MSG_NOT_RETURNED, dossier_v
 from citizens.views.public import (
     MSG_NO_MATCH, PUBLIC_CONTEXT, lookup_rate_exceeded, rate_limited_response,
 )
+from dossiers import hooks
 from dossiers.models import Dossier
 from onecua.forms import add_service_errors
 
@@ -78,7 +79,8 @@ def kiosk_evaluate(request):
             request.session[SESSION_KIOSK_DONE] = {"total": evaluation.total, "band": evaluation.band}
             return redirect("citizens:kiosk_thanks")
     context = {**KIOSK_CONTEXT, "form": form, "code": dossier.code, "procedure": dossier.procedure.name,
-               "start_url": reverse("citizens:kiosk")}
+               "start_url": reverse("citizens:kiosk"),
+               "panels": hooks.panels(hooks.KIOSK_PANELS, request, dossier)}  # papers: electronic result or not
     return render(request, "citizens/public/kiosk_evaluate.html", context, status=400 if form.errors else 200)
 
 

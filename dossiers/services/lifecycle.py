@@ -20,6 +20,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils import timezone
 
 from dossiers import calendar as wcal
+from dossiers import hooks
 from dossiers.errors import ConflictError, DossierError
 from dossiers.models import (
     Channel,
@@ -622,11 +623,22 @@ def _resolve(d: Dossier, when: datetime, outcome: str, note: str) -> None:
     d.current_unit = d.receiving_unit
 
 
-def dossier_approve(*, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
-    """The result is signed and ready at the counter: the dossier is resolved (D9)."""
+def dossier_approve(
+    *, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None,
+    payload: dict | None = None,
+) -> Dossier:
+    """The result is signed and ready at the counter: the dossier is resolved (D9).
+
+    ``payload`` (e.g. ``{"result_document": id}``) goes to ``dossiers.hooks.ACTION_HOOKS``
+    (the papers app signs the result there), inside this transaction."""
+
+    def change(d: Dossier, when: datetime) -> dict:
+        _resolve(d, when, Outcome.APPROVED, note)
+        return hooks.action_hooks_run(Action.APPROVE, d, actor, payload)
+
     return dossier_transition(
         dossier=dossier, action=Action.APPROVE, actor=actor, at=at, note=note,
-        expected_version=expected_version, change=lambda d, when: _resolve(d, when, Outcome.APPROVED, note),
+        expected_version=expected_version, change=change,
     )
 
 

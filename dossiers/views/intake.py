@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
+from dossiers import hooks
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
 from dossiers.models import Classification, Dossier, Procedure, ReturnChannel
@@ -256,6 +257,8 @@ def intake(request):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s") % {"code": dossier.code})
+                for hook in hooks.INTAKE_SAVED:  # papers: the scans attached to the checklist
+                    hook(request, dossier)
                 return redirect(reverse("dossiers:receipt", args=[dossier.code]) + "?print=1")
         procedure = form.procedure_obj
     else:
@@ -274,6 +277,7 @@ def intake(request):
         "profile": profile,
         "msg_cccd": MSG_CCCD,
         "on_the_spot_checked": bool(form["on_the_spot"].value()),
+        "panels": hooks.panels(hooks.INTAKE_PANELS, request),
     }
     return render(request, "dossiers/intake.html", context)
 

@@ -28,6 +28,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dossiers import hooks
 from dossiers.action_forms import ACTION_FORMS, AssignForm, DossierFilterForm, SearchForm
 from dossiers.roles import ACTION_ROLES as API_ACTION_ROLES
 from dossiers.roles import ASSIGNEE_ROLES
@@ -375,6 +376,7 @@ def _render_detail(request, dossier: Dossier, *, bound: tuple[str, object] | Non
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "steps": steps, "events": events, "pauses": pauses, "actions": actions,
         "coordinating": coordinating, "title": dossier.code,
+        "panels": hooks.panels(hooks.PAGE_PANELS, request, dossier),
     }, status=status)
 
 
