@@ -10,6 +10,7 @@ CA certificates) decides whether a valid signature is also *trusted*.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,13 +53,24 @@ def key_config_for(unit) -> KeyConfig | None:
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def _pkcs12_signer(path: str, mtime_ns: int, secret: str):
+    """Decrypting a PKCS#12 file costs about half a second (its key derivation): once per
+    process and file version."""
+    from pyhanko.sign import signers
+
+    return signers.SimpleSigner.load_pkcs12(path, passphrase=secret.encode() or None)
+
+
 @contextlib.contextmanager
 def open_signer(config: KeyConfig):
     """A pyHanko signer for `config` (a PKCS#11 session stays open inside the block)."""
-    from pyhanko.sign import signers
-
     if config.source == "pkcs12":
-        signer = signers.SimpleSigner.load_pkcs12(config.pkcs12_path, passphrase=config.secret.encode() or None)
+        try:
+            mtime = os.stat(config.pkcs12_path).st_mtime_ns
+        except OSError as exc:
+            raise SigningError(MSG_KEY.format(reason="không đọc được tệp PKCS#12")) from exc
+        signer = _pkcs12_signer(config.pkcs12_path, mtime, config.secret)
         if signer is None:
             raise SigningError(MSG_KEY.format(reason="tệp PKCS#12 hoặc mật khẩu sai"))
         yield signer

@@ -27,6 +27,8 @@ def too_large_message() -> str:
 
 
 class HashingUploadHandler(FileUploadHandler):
+    chunk_size = 1024 * 1024  # fewer, larger chunks through the multipart parser; memory stays bounded
+
     def __init__(self, request=None):
         super().__init__(request)
         self.max_bytes = settings.DOCUMENT_MAX_BYTES
