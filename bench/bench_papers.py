@@ -37,6 +37,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.bench_intake import _admin_execute as admin_sql  # noqa: E402
+from bench.bench_intake import free_port  # noqa: E402
+from bench.bench_intake import scratch_url as intake_scratch_url  # noqa: E402
+
 SCRATCH_DB = "onecua_bench_papers"
 HOST = "127.0.0.1"
 RSS_TARGET_MB = 100
@@ -44,20 +48,8 @@ SIGN_TARGET_S = 1.0
 
 
 def scratch_url() -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + SCRATCH_DB, parts.query, parts.fragment))
-
-
-def admin_sql(url: str, *statements: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")), autocommit=True) as conn:
-        for s in statements:
-            conn.execute(s)
+    parts = urlsplit(intake_scratch_url())  # the server of BENCH_DATABASE_URL / DATABASE_URL
+    return urlunsplit(parts._replace(path="/" + SCRATCH_DB))
 
 
 def pdf_file(path: Path, size: int) -> None:
@@ -67,12 +59,6 @@ def pdf_file(path: Path, size: int) -> None:
     pdf.add_blank_page(page_size=(595, 842))
     pdf.Root.OneCuaFiller = pikepdf.Stream(pdf, os.urandom(size))
     pdf.save(path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def serve(env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
