@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -191,7 +192,7 @@ def dossier_panel(request, dossier: Dossier) -> str:
         "may_add_application": services.add_refusal(request.user, dossier, Document.Kind.APPLICATION) is None,
         "may_add_result": services.add_refusal(request.user, dossier, Document.Kind.RESULT) is None,
         "upload_url": reverse("papers:upload", args=[dossier.code]),
-        "max_mb": too_large_message(),
+        "max_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
     }, request=request)
 
 

@@ -41,7 +41,7 @@ MSG_CLOSED = "Hồ sơ đã kết thúc; không thêm giấy tờ được nữa
 MSG_SIGN_FAILED = "Không ký số được kết quả: {reason}"
 
 APPLICATION_STATES = OPEN_STATES | {DossierState.SUBMITTED}
-RESULT_STATES = OPEN_STATES | {DossierState.APPROVED}
+RESULT_STATES = OPEN_STATES  # a result is stored before the approval that signs it
 
 
 # --- who may add (D17). One function, to be swapped for the core's when it lands. ------------
