@@ -7,7 +7,8 @@ document now → 403 (D17); the object store down → 503 (nothing written).
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 
 from dossiers.api.views import DossierApiView, dossier_for
 from dossiers.errors import DossierError
+from onecua.api import ErrorSerializer
 from papers import services, storage
 from papers.models import Document
 from papers.upload import hashed, too_large_message
@@ -59,10 +61,29 @@ class DocumentOutputSerializer(serializers.Serializer):
     signature = serializers.DictField(allow_null=True)
 
 
+class DocumentListItemSerializer(DocumentOutputSerializer):
+    superseded = serializers.BooleanField(help_text="A newer document of the same item supersedes this one.")
+
+
+def _err(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERRORS = {
+    400: _err("Không phải PDF/JPEG/PNG theo nội dung, hoặc trường sai (lỗi theo từng trường)."),
+    401: _err("Chưa đăng nhập hoặc token sai."),
+    403: _err("Không được thêm loại giấy tờ này vào hồ sơ lúc này (D17)."),
+    404: _err("Không có hồ sơ / giấy tờ, hoặc hồ sơ ngoài đơn vị của người gọi."),
+    413: _err("Tệp vượt quá DOCUMENT_MAX_BYTES."),
+    503: _err("Kho lưu trữ giấy tờ tạm thời không truy cập được; không ghi gì."),
+}
+
+
 class DocumentCollectionApi(DossierApiView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(tags=TAGS, summary="Giấy tờ của hồ sơ", responses={200: DocumentOutputSerializer(many=True)})
+    @extend_schema(tags=TAGS, summary="Giấy tờ của hồ sơ",
+                   responses={200: DocumentListItemSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, code: str):
         dossier = dossier_for(request, code)
         docs = Document.objects.filter(dossier=dossier).order_by("created_at", "id")
@@ -70,7 +91,7 @@ class DocumentCollectionApi(DossierApiView):
         return Response([{**services.document_data(d), "superseded": d.pk in superseded} for d in docs])
 
     @extend_schema(tags=TAGS, summary="Thêm giấy tờ (multipart)", request=DocumentInputSerializer,
-                   responses={201: DocumentOutputSerializer})
+                   responses={201: DocumentOutputSerializer, **ERRORS})
     def post(self, request, code: str):
         dossier = dossier_for(request, code)
         data = request.data  # streams each file to a temporary file, hashed (papers.upload)
@@ -138,7 +159,9 @@ def content_response(doc: Document) -> StreamingHttpResponse:
 
 
 class DocumentContentApi(DossierApiView):
-    @extend_schema(tags=TAGS, summary="Nội dung tệp (đúng các byte đã lưu)", responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(tags=TAGS, summary="Nội dung tệp (đúng các byte đã lưu)", responses={
+        (200, "application/pdf"): OpenApiTypes.BINARY, (200, "image/jpeg"): OpenApiTypes.BINARY,
+        (200, "image/png"): OpenApiTypes.BINARY, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 503: ERRORS[503]})
     def get(self, request, code: str, pk: int):
         dossier = dossier_for(request, code)
         doc = Document.objects.filter(dossier=dossier, pk=pk).first()

@@ -242,3 +242,35 @@ def test_verify_documents_reports_missing_and_changed(org, fs_store, capsys):
     out = capsys.readouterr().out
     assert f"CHANGED  document {a['id']}" in out and f"MISSING  document {b['id']}" in out
     assert "checked 2 documents: 1 missing, 1 changed" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_cut_off_midway_leaves_no_row_and_no_object(org, fs_store, live_server):
+    """A real HTTP upload whose connection drops halfway: nothing is stored, no row is written."""
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    from rest_framework.authtoken.models import Token
+
+    d = receive(org)
+    token = Token.objects.create(user=org.clerk).key
+    boundary = "onecua-cut"
+    content = pdf_bytes(filler=1_000_000)
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\napplication\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="checklist_item"\r\n\r\n1\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="to-khai.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n").encode()
+    body = head + content + f"\r\n--{boundary}--\r\n".encode()
+    url = urlsplit(live_server.url)
+    with socket.create_connection((url.hostname, url.port)) as sock:
+        sock.sendall((f"POST /api/v1/dossiers/{d.code}/documents/ HTTP/1.1\r\nHost: {url.hostname}\r\n"
+                      f"Authorization: Token {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+                      f"Content-Length: {len(body)}\r\n\r\n").encode())
+        sock.sendall(body[: len(body) // 2])
+    time.sleep(1.5)  # the server notices the short body
+    assert not Document.objects.exists()
+    assert not DossierEvent.objects.filter(action="add-document").exists()
+    from papers import storage
+
+    assert list(storage.keys_with_times()) == []
