@@ -98,9 +98,23 @@ def certificate_name(cert) -> str:
     return ", ".join(p for p in parts if p) or cert.subject.human_friendly
 
 
+#: room for the CMS signature in the file: without it pyHanko signs twice (a dummy signature to
+#: measure, half of the time of a signature); 16 KB holds a 4096-bit key with a chain of a few
+#: certificates, and a longer chain falls back to the measured size.
+BYTES_RESERVED = 16384
+
+
+def _sign_into(in_path: str, out_path: str, meta, signer, reserved: int | None) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    with open(in_path, "rb") as inf, open(out_path, "wb") as outf:
+        writer = IncrementalPdfFileWriter(inf, strict=False)
+        signers.sign_pdf(writer, meta, signer=signer, output=outf, bytes_reserved=reserved)
+
+
 def sign_pdf(*, in_path: str, out_path: str, config: KeyConfig, reason: str, location: str) -> tuple[str, datetime]:
     """Sign the PDF at `in_path` (PAdES B-B, SHA-256) into `out_path`; return (signer, time)."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     meta = signers.PdfSignatureMetadata(
@@ -111,9 +125,10 @@ def sign_pdf(*, in_path: str, out_path: str, config: KeyConfig, reason: str, loc
 
     with open_signer(config) as signer:
         try:
-            with open(in_path, "rb") as inf, open(out_path, "wb") as outf:
-                writer = IncrementalPdfFileWriter(inf, strict=False)
-                signers.sign_pdf(writer, meta, signer=signer, output=outf)
+            try:
+                _sign_into(in_path, out_path, meta, signer, BYTES_RESERVED)
+            except Exception:  # e.g. a long certificate chain outgrew the room: let pyHanko measure
+                _sign_into(in_path, out_path, meta, signer, None)
         except SigningError:
             raise
         except Exception as exc:
