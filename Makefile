@@ -30,6 +30,7 @@ demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_demo_dossiers
 	$(PY) manage.py load_demo_citizens
+	$(PY) manage.py load_demo_papers
 
 setup: demo
 

@@ -65,6 +65,10 @@ THRESHOLD_TTHC_SATISFACTION = 90
 #: outcomes whose time counts in the average resolution time (2.2)
 RESOLUTION_TIME_OUTCOMES = (Outcome.APPROVED, Outcome.REFUSED)
 
+#: group number -> ``hook(period=, unit=, totals=) -> [Indicator]`` from the app holding the data
+#: (the ``papers`` app computes group 4); a group without a hook says "Chưa có dữ liệu".
+GROUP_HOOKS: dict = {}
+
 COMPUTED = "computed"
 MISSING = "missing"
 
@@ -344,7 +348,7 @@ def scorecard(*, period: Period, unit: Unit | None) -> dict:
         missing("1.3", _("TTHC được công khai đầy đủ nội dung"), NO_PUBLICATION),
         missing("1.4", _("Tỷ lệ hồ sơ được đồng bộ lên Cổng Dịch vụ công quốc gia"), NO_SYNC),
     ]
-    g4 = [
+    g4 = GROUP_HOOKS[4](period=period, unit=unit, totals=t) if 4 in GROUP_HOOKS else [
         missing("4.1", _("Tỷ lệ hồ sơ cấp kết quả điện tử"), NO_DIGITISATION),
         missing("4.2", _("Tỷ lệ hồ sơ được số hóa"), NO_DIGITISATION, threshold=80),
         missing("4.3", _("Tỷ lệ tái sử dụng dữ liệu số hóa"), NO_DIGITISATION, threshold=80),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "reporting",
     "monitoring",
     "citizens",
+    "papers",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dossiers.middleware.PasswordChangeRequiredMiddleware",  # first login after import_staff
+    "papers.upload.UploadLimitMiddleware",  # uploads stream to disk, hashed; 413 above DOCUMENT_MAX_BYTES
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
@@ -216,6 +218,52 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
+# --- Papers (papers app, domain.md D21): the object store of documents, signing keys -----------
+# DOCUMENT_STORE=filesystem (default: var/documents, nothing to install) or s3 (SeaweedFS in CI
+# and docker compose, any S3-compatible store in production).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DOCUMENT_ORPHAN_HOURS = env.int("DOCUMENT_ORPHAN_HOURS", default=24)
+DOCUMENT_STORE = env.str("DOCUMENT_STORE", default="filesystem")
+if DOCUMENT_STORE == "s3":
+    from botocore.config import Config as _BotoConfig
+
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DOCUMENT_S3_BUCKET", default="onecua-documents"),
+            "endpoint_url": env.str("DOCUMENT_S3_ENDPOINT_URL"),
+            "access_key": env.str("DOCUMENT_S3_ACCESS_KEY"),
+            "secret_key": env.str("DOCUMENT_S3_SECRET_KEY"),
+            "region_name": env.str("DOCUMENT_S3_REGION", default="us-east-1"),
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "file_overwrite": True,  # keys are fresh UUIDs: no HEAD before each write
+            "default_acl": None,
+            "querystring_auth": False,
+            "max_memory_size": 1024 * 1024,  # reads spill to disk past 1 MB
+            # fail fast when the store is down: the page says so instead of hanging
+            "client_config": _BotoConfig(connect_timeout=3, read_timeout=30, retries={"max_attempts": 2}),
+        },
+    }
+elif DOCUMENT_STORE == "filesystem":
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.str("DOCUMENT_DIR", default=str(VAR_DIR / "documents")), "base_url": None},
+    }
+else:
+    raise ImproperlyConfigured("DOCUMENT_STORE must be 'filesystem' or 's3'.")
+# Upload bodies spill to disk past this (the papers' own handler always streams files to disk).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The default key that signs electronic results when a unit has none of its own (papers.signing).
+SIGNING_PKCS12 = env.str("SIGNING_PKCS12", default="")
+SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="")
+SIGNING_PKCS11_TOKEN = env.str("SIGNING_PKCS11_TOKEN", default="")
+SIGNING_PKCS11_PIN = env.str("SIGNING_PKCS11_PIN", default="")
+SIGNING_PKCS11_KEY_LABEL = env.str("SIGNING_PKCS11_KEY_LABEL", default="")
+# CA certificates (PEM) that make a valid signature "trusted" when it is shown.
+SIGNING_TRUST_ROOTS = env.str("SIGNING_TRUST_ROOTS", default="")
+
 # Email: console in development, SMTP (EMAIL_URL=smtp+tls://user:pass@host:587) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OneCua <noreply@onecua.local>")
@@ -278,6 +326,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dossiers.intake_keys_purge",
         "schedule": crontab(minute="5"),
         "options": {"expire_seconds": 50 * 60},
+    },
+    # Objects of interrupted uploads (no document row), older than DOCUMENT_ORPHAN_HOURS, 02:40 (https://crontab.guru/#40_2_*_*_*)
+    "papers-orphans-remove": {
+        "task": "papers.orphans_remove",
+        "schedule": crontab(minute="40", hour="2"),
+        "options": {"expire_seconds": 6 * 60 * 60},
     },
     # Report roll-up: rebuild yesterday and every stale or missing day, 01:15 (https://crontab.guru/#15_1_*_*_*)
     "reporting-rollup-nightly": {

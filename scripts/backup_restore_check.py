@@ -12,7 +12,12 @@
    sequences, roll-ups…), and ``manage.py report quarterly --format json`` for the last
    finished regulatory quarter and the current one, run once against each database
    (``generated_at`` aside), must be identical;
-4. drop the scratch database (unless ``--keep``).
+4. the object store of papers: ``manage.py documents_backup dump`` copies every object a
+   document row names into a folder; ``documents_backup restore`` puts them into a scratch
+   store (a ``…-restore-<pid>`` bucket on S3, a folder on the filesystem store), and
+   ``verify_documents`` run against the *restored* database and that store must find every
+   document's bytes with its SHA-256 and size;
+5. drop the scratch database and store (unless ``--keep``).
 
 Exits 0 when everything matches, 1 on a difference, 2 when a step fails. The restore
 procedure for real use is in README "Operations".
@@ -53,7 +58,7 @@ def _psql(url: str, sql: str) -> str:
 
 def _table_counts(url: str) -> dict[str, int]:
     tables = _psql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename ~ "
-                        "'^(dossiers|reporting|monitoring|citizens)_' ORDER BY 1").split()
+                        "'^(dossiers|reporting|monitoring|citizens|papers)_' ORDER BY 1").split()
     if not tables:
         return {}
     union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
@@ -68,6 +73,31 @@ def _report(url: str, year: int, quarter: int) -> dict:
     report = json.loads(out.stdout)
     report.pop("generated_at", None)
     return report
+
+
+def _manage(url: str, *args: str, env_extra: dict | None = None) -> str:
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": os.environ.get("DEBUG", "true"), **(env_extra or {})}
+    return _run([PY, "manage.py", *args], cwd=ROOT, env=env).stdout.strip()
+
+
+def _documents_check(source: str, scratch: str, tmp: str) -> list[str]:
+    """Back up the objects the source's rows name, restore them into a scratch store, and verify
+    every document of the restored database against it."""
+    folder = str(Path(tmp) / "documents")
+    print(_manage(source, "documents_backup", "dump", folder))
+    if os.environ.get("DOCUMENT_STORE", "filesystem") == "s3":
+        bucket = os.environ.get("DOCUMENT_S3_BUCKET", "onecua-documents")
+        scratch_store = {"DOCUMENT_S3_BUCKET": f"{bucket}-restore-{os.getpid()}"}
+    else:
+        scratch_store = {"DOCUMENT_DIR": str(Path(tmp) / f"documents-restore-{os.getpid()}")}
+    try:
+        print(_manage(scratch, "documents_backup", "restore", folder, env_extra=scratch_store))
+        env = {**os.environ, "DATABASE_URL": scratch, "DEBUG": os.environ.get("DEBUG", "true"), **scratch_store}
+        out = subprocess.run([PY, "manage.py", "verify_documents"], cwd=ROOT, env=env, capture_output=True, text=True)
+        print(out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:])
+        return [] if out.returncode == 0 else ["restored documents: " + out.stdout[-1000:]]
+    finally:
+        _manage(scratch, "documents_backup", "drop-scratch", env_extra=scratch_store)
 
 
 def _quarters(today: date) -> list[tuple[int, int]]:
@@ -124,13 +154,15 @@ def main(argv=None) -> int:
                       f"resolved {ra['totals']['resolved_total']} — {'identical' if same else 'DIFFERENT'}")
                 if not same:
                     failures.append(f"quarterly report {year} Q{quarter} differs after restore")
+            failures += _documents_check(source, scratch, tmp)
         finally:
             if not args.keep:
                 _psql(maintenance, f'DROP DATABASE IF EXISTS "{scratch_name}"')
     if failures:
         print("FAILED:", *failures, sep="\n  ")
         return 1
-    print("OK: the restored database holds the same rows and the same quarterly reports")
+    print("OK: the restored database holds the same rows and the same quarterly reports, and every "
+          "document's bytes were restored with the same SHA-256")
     return 0
 
 

@@ -31,6 +31,7 @@ from citizens.services import MSG_ALREADY_EVALUATED, MSG_NOT_RETURNED, evaluatio
 from citizens.views.public import (
     MSG_NO_MATCH, PUBLIC_CONTEXT, checked_dossier, client_address, code_locked_response, rate_limited_response,
 )
+from dossiers import hooks
 from dossiers.models import Dossier
 from dossiers.views.intake import clerk_required
 from onecua.forms import add_service_errors
@@ -120,7 +121,8 @@ def kiosk_evaluate(request):
             request.session[SESSION_KIOSK_DONE] = {"total": evaluation.total, "band": evaluation.band}
             return redirect("citizens:kiosk_thanks")
     context = {**KIOSK_CONTEXT, "form": form, "code": dossier.code, "procedure": dossier.procedure.name,
-               "start_url": reverse("citizens:kiosk")}
+               "start_url": reverse("citizens:kiosk"),
+               "panels": hooks.panels(hooks.KIOSK_PANELS, request, dossier)}  # papers: electronic result or not
     return render(request, "citizens/public/kiosk_evaluate.html", context, status=400 if form.errors else 200)
 
 

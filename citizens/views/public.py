@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from dossiers import hooks
 from citizens import ratelimit
 from citizens.forms import EvaluationForm, FeedbackForm, LookupForm
 from citizens.models import Evaluation
@@ -174,6 +175,7 @@ def _dossier_page(request, dossier, *, evaluation_form=None, feedback_form=None,
         "evaluation_form": evaluation_form or (EvaluationForm() if can_evaluate else None),
         "feedback_form": feedback_form or FeedbackForm(),
         "rate_limited": limited,
+        "panels": hooks.panels(hooks.PUBLIC_PANELS, request, dossier),  # papers: the electronic result
     }
     return render(request, "citizens/public/dossier.html", context, status=status)
 

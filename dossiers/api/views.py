@@ -61,6 +61,7 @@ from dossiers.models import (
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import calendar_get, dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
+from dossiers import hooks
 from dossiers.services import intake_keys, lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.api import AutoSchema, ErrorSerializer
@@ -166,7 +167,9 @@ def detail_data(request, dossier: Dossier) -> dict:
         "request": request, "actions_for": lambda d: actions_for(request, d),
         "pii_full": pii_visible_to(request.user, dossier),  # a parent unit's leader sees them masked
     }
-    return DossierDetailOutputSerializer(dossier, context=context).data
+    data = DossierDetailOutputSerializer(dossier, context=context).data
+    data.update(hooks.detail_extra(dossier, request))  # e.g. papers: documents, digitised, electronic_result
+    return data
 
 
 ERRORS = {
@@ -655,9 +658,13 @@ class DossierApproveApi(DossierActionApi):
 
     class InputSerializer(ActionInputSerializer):
         note = _note_field()
+        result_document = serializers.IntegerField(
+            required=False, allow_null=True, help_text="Id of a `result` PDF of this dossier to sign (papers).")
 
     def perform(self, *, dossier, actor, data, expected_version):
-        lifecycle.dossier_approve(dossier=dossier, actor=actor, note=data["note"], expected_version=expected_version)
+        payload = {"result_document": data["result_document"]} if data.get("result_document") else {}
+        lifecycle.dossier_approve(dossier=dossier, actor=actor, note=data["note"], expected_version=expected_version,
+                                  payload=payload)
 
 
 @action_api("Từ chối giải quyết", "Cơ quan có thẩm quyền từ chối giải quyết bằng văn bản: hồ sơ đã giải quyết (D9).")

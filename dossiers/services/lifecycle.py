@@ -21,7 +21,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils import timezone
 
 from dossiers import calendar as wcal
-from dossiers import core
+from dossiers import core, hooks
 from dossiers.core import (  # noqa: F401 (the messages callers and tests name through this module)
     MSG_APOLOGY_DATE, MSG_APOLOGY_ONCE, MSG_BEFORE_RECEIPT, MSG_LAST_STEP, MSG_REASON_REQUIRED, MSG_WRONG_STATE,
     ON_THE_SPOT_NOTE,
@@ -261,6 +261,9 @@ def dossier_transition(
             if assignee is not None else None,
         )
         effect = core.act(action, case, ctx)
+        # other apps' work inside the transaction (papers signs the approved result); a hook's
+        # refusal rolls the action back
+        effect.data.update(hooks.action_hooks_run(action, locked, actor, ctx.params.get("payload")))
         if action == Action.ACCEPT:
             register_assign(locked)  # an online submission gets its register number at receipt (Mẫu 07)
         locked.save()
@@ -534,10 +537,16 @@ def dossier_resume(*, dossier: Dossier, actor, at: datetime | None = None, note:
                               expected_version=expected_version)
 
 
-def dossier_approve(*, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None) -> Dossier:
-    """The result is signed and ready at the counter: the dossier is resolved (D9)."""
-    return dossier_transition(dossier=dossier, action=Action.APPROVE, actor=actor, at=at, params={"note": note},
-                              expected_version=expected_version)
+def dossier_approve(
+    *, dossier: Dossier, actor, at: datetime | None = None, note: str = "", expected_version: int | None = None,
+    payload: dict | None = None,
+) -> Dossier:
+    """The result is signed and ready at the counter: the dossier is resolved (D9).
+
+    ``payload`` (e.g. ``{"result_document": id}``) goes to ``dossiers.hooks.ACTION_HOOKS``
+    (the papers app signs the result there), inside this transaction."""
+    return dossier_transition(dossier=dossier, action=Action.APPROVE, actor=actor, at=at,
+                              params={"note": note, "payload": payload}, expected_version=expected_version)
 
 
 def dossier_refuse(*, dossier: Dossier, actor, reason: str, at: datetime | None = None, expected_version: int | None = None) -> Dossier:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from dossiers import calendar as wcal
 from dossiers.access import page_required
 from dossiers.templatetags.onecua import due_text as due_text_in_language
+from dossiers import hooks
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
 from dossiers.form_sets import RECEIPT, REFUSAL, SUPPLEMENT, form_set_for
@@ -256,6 +257,8 @@ def intake(request):
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s") % {"code": dossier.code})
                 if not (dossier.applicant_phone or dossier.applicant_id_number):  # issue 14: said, not refused
                     messages.warning(request, _(MSG_NO_CONTACT) % {"code": dossier.code})
+                for hook in hooks.INTAKE_SAVED:  # papers: the scans attached to the checklist
+                    hook(request, dossier)
                 return redirect(reverse("dossiers:receipt", args=[dossier.code]) + "?print=1")
         procedure = form.procedure_obj
     else:
@@ -274,6 +277,7 @@ def intake(request):
         "profile": profile,
         "msg_cccd": MSG_CCCD,
         "on_the_spot_checked": bool(form["on_the_spot"].value()),
+        "panels": hooks.panels(hooks.INTAKE_PANELS, request),
     }
     return render(request, "dossiers/intake.html", context)
 

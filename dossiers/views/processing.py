@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dossiers import core
+from dossiers import core, hooks
 from dossiers.action_forms import ACTION_FORMS, AssignForm, DossierFilterForm, SearchForm
 from dossiers.roles import ASSIGNEE_ROLES, LEADER
 from dossiers.errors import ConflictError, DossierError, ForbiddenError
@@ -360,6 +360,7 @@ def _render_detail(request, dossier: Dossier, *, bound: tuple[str, object] | Non
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "steps": steps, "events": events, "pauses": pauses, "actions": actions,
         "coordinating": coordinating, "title": dossier.code,
+        "panels": hooks.panels(hooks.PAGE_PANELS, request, dossier),
     }, status=status)
 
 

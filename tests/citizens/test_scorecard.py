@@ -109,7 +109,7 @@ def test_zero_denominators_are_dashes(db):
     """No dossier, procedure, feedback or evaluation: every computed rate is "—" (None), never 0 %."""
     make_org()
     ind = indicators(sc.scorecard(period=Q1, unit=None))
-    for code in ("2.1", "2.1a", "3.1", "3.2", "3.3", "5.2", "5.4", "5.5"):
+    for code in ("2.1", "2.1a", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3", "5.2", "5.4", "5.5"):
         assert ind[code].denominator == 0 and ind[code].rate is None and ind[code].attainment is None, code
     assert ind["2.2"].value_text is None
 
@@ -128,9 +128,10 @@ def test_scope_of_a_district(world):
 def test_every_indicator_without_data_says_why(world):
     card = sc.scorecard(period=Q1, unit=None)
     missing = [i for g in card["groups"] for i in g["indicators"] if not i.computed]
-    assert {i.code for i in missing} == {"1.1", "1.2", "1.3", "1.4", "3.4", "3.5", "4.1", "4.2", "4.3", "4.4", "5.3"}
+    # 4.1–4.3 are computed from the papers app's documents (issue 16)
+    assert {i.code for i in missing} == {"1.1", "1.2", "1.3", "1.4", "3.4", "3.5", "4.4", "5.3"}
     assert all(str(i.reason) for i in missing)
-    assert card["computed"] == 10 and card["missing"] == 11
+    assert card["computed"] == 13 and card["missing"] == 8
 
 
 def test_scorecard_page(client, world):
@@ -139,7 +140,7 @@ def test_scorecard_page(client, world):
     r = client.get(reverse("citizens:scorecard"), {"basis": "regulatory", "kind": "quarter", "year": 2022, "number": 1})
     assert r.status_code == 200
     html = r.content.decode()
-    assert html.count("Chưa có dữ liệu trong OneCua") == 11
+    assert html.count("Chưa có dữ liệu trong OneCua") == 8  # 4.1–4.3 from the papers (issue 16)
     assert 'data-indicator="2.1a"' in html and "50,00%" in html and "62,50%" in html
     assert "5,75" in html  # average resolution time
     assert reverse("reporting:report_dossiers") + "?basis=regulatory&amp;kind=quarter&amp;year=2022&amp;number=1" \

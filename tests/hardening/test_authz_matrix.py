@@ -252,6 +252,16 @@ MATRIX: list[Row] = [
     Row("citizens:satisfaction_evaluations", page(SUPERVISORS), query="year=2022&quarter=1"),
     Row("citizens:feedback_report", page(SUPERVISORS), query="year=2022&quarter=1"),
     Row("citizens:scorecard", page(SUPERVISORS), query="year=2022&quarter=1"),
+    # --- papers (issue 16): a dossier's documents under the dossier's visibility; who may add
+    # is checked after it (a refusal is a message on the dossier page, 403 in the API)
+    Row("papers:upload", dossier_page(ok=ANY_REDIRECT), kwargs=code, per_dossier=True, method="post", data={}),
+    Row("papers:download", dossier_page(ok=404), per_dossier=True,
+        kwargs=lambda o: {"code": o["dossier"].code, "pk": 999999}),
+    Row("papers:reusable", page(), query="id_number=017090001234"),
+    Row("papers:public_download", public(404), per_dossier=True, kwargs=lambda o: {"code": o["dossier"].code, "pk": 1}),
+    Row("api-documents", api_dossier(), kwargs=code, per_dossier=True, api=True),
+    Row("api-document-content", api_dossier(ok=404), per_dossier=True, api=True,
+        kwargs=lambda o: {"code": o["dossier"].code, "pk": 999999}),
 ]
 
 
