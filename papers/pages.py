@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dossiers.errors import DossierError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_get_for_user
-from dossiers.services.lifecycle import CCCD_RE, MSG_CCCD
+from dossiers.identity import IdentityError, normalize_id_number
 from dossiers.workflow import DossierState
 from papers import services, signing, sniff, storage
 from papers.models import Document
@@ -153,9 +153,15 @@ def _row_index(request, i: int, name: str) -> int:
 @require_GET
 def reusable_lookup(request):
     """Earlier digitised papers and results of the applicant with this CCCD (for reuse)."""
-    id_number = (request.GET.get("id_number") or "").strip()
-    if not CCCD_RE.match(id_number):
-        return JsonResponse({"detail": MSG_CCCD, "errors": {"id_number": [MSG_CCCD]}}, status=400)
+    try:
+        id_number = normalize_id_number(request.GET.get("id_number"))
+    except IdentityError as exc:
+        id_number, message = "", exc.message
+    else:
+        message = ""
+    if not id_number:
+        message = message or "Vui lòng nhập số CCCD gồm 12 chữ số."
+        return JsonResponse({"detail": message, "errors": {"id_number": [message]}}, status=400)
     docs = services.reusable(dossier_or_id_number=id_number, user=request.user)[:50]
     return JsonResponse({"documents": [{
         "id": d.pk, "kind": d.kind, "name": d.name, "item_name": d.item_name, "dossier": d.dossier.code,
