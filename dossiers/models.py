@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dossiers import search as search_text
+
 
 class Unit(models.Model):
     """An organisation unit with its electronic identifier (mã định danh, QCVN 102:2016/BTTTT).
@@ -259,6 +261,38 @@ class DossierSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dossier_sequence_unique")]
 
 
+class DerivedCharField(models.CharField):
+    """A column computed from another field of the same row on every write.
+
+    ``pre_save`` sets it from ``source`` through ``derive``, and every path that writes a row
+    goes through ``pre_save``: ``Model.save`` (insert and update), ``bulk_create`` and
+    ``onecua.rows.rows_insert`` (the intake's one-statement insert). Paths that bypass it
+    (``QuerySet.update`` of the source, raw SQL, COPY) must set it themselves.
+    """
+
+    def __init__(self, *args, source: str = "", derive=None, **kwargs):
+        self.source, self.derive = source, derive
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source  # `derive` is code, not schema: migrations need not know it
+        for key, value in (("editable", False), ("blank", True), ("default", "")):
+            if kwargs.get(key) == value:
+                kwargs.pop(key)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        if self.derive is not None and self.source:
+            value = self.derive(getattr(model_instance, self.source))[: self.max_length]
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)
+
+
 class Dossier(models.Model):
     """A dossier (hồ sơ TTHC): the tracked object with its legal clock.
 
@@ -293,6 +327,10 @@ class Dossier(models.Model):
     applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     applicant_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
+    # What staff search compares (dossiers.search): the name without case or diacritics, and
+    # the phone as its national digits, kept in step with the two columns above on every write.
+    applicant_name_folded = DerivedCharField(max_length=255, source="applicant_name", derive=search_text.fold)
+    applicant_phone_digits = DerivedCharField(max_length=20, source="applicant_phone", derive=search_text.phone_digits)
     request_content = models.CharField(_("nội dung yêu cầu giải quyết"), max_length=1000, blank=True)
     documents = models.JSONField(_("thành phần hồ sơ"), default=list, blank=True)
     copies = models.PositiveSmallIntegerField(_("số lượng hồ sơ (bộ)"), default=1)
@@ -343,6 +381,10 @@ class Dossier(models.Model):
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
+            # staff search (dossiers.search): a code's start, a phone, a name's words anywhere
+            models.Index(fields=["code"], name="dossier_code_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["applicant_phone_digits"], name="dossier_phone_digits",
+                         condition=~Q(applicant_phone_digits="")),
         ]
         constraints = [
             models.CheckConstraint(

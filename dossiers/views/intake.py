@@ -13,7 +13,6 @@ through ``selectors.calendar_get()`` only.
 """
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, time, timedelta
 from functools import wraps
 
@@ -32,6 +31,7 @@ from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
 from dossiers.models import Classification, Dossier, Procedure, ReturnChannel
 from dossiers.pdf import render_form
+from dossiers.search import fold
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, user_roles
 from dossiers.selectors import (
     applicant_last_by_id_number,
@@ -67,13 +67,6 @@ def clerk_required(view):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics ("Đăng ký" -> "dang ky") for matching."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _time_text(amount: int, unit: str) -> str:

@@ -36,7 +36,8 @@ from dossiers.models import Dossier, DossierStep, Outcome, Unit
 from dossiers.pdf import render_form
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, role_group_name, user_roles
 from dossiers.selectors import (
-    calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_visible_to, user_unit_ids,
+    SEARCH_COUNT_CAP, calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_search,
+    dossiers_visible_to, search_count, user_unit_ids,
 )
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
@@ -203,26 +204,27 @@ def inbox(request):
 @login_required
 @require_GET
 def search(request):
-    """Search by dossier code (or part of it), applicant name, or CCCD (exactly 12 digits)."""
+    """One search over code (or its start), CCCD, phone and applicant name, ignoring case and
+    diacritics, best match first (``selectors.dossiers_search``)."""
     form = SearchForm(request.GET or None)
     page = query = None
     q = ""
+    capped = False
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
     if q:
-        if q.isdigit() and len(q) == 12:
-            match = Q(applicant_id_number=q)
-        else:
-            match = Q(code__icontains=q) | Q(applicant_name__icontains=q)
-        qs = (
-            dossiers_visible_to(request.user).filter(match).select_related(*_LIST_RELATED)
-            .order_by(F("received_at").desc(nulls_last=True), "-id")
-        )
-        page, query = _page(request, qs)
+        qs = dossiers_search(user=request.user, text=q).select_related(*_LIST_RELATED)
+        count, capped = search_count(qs)
+        page, query = _page(request, qs, count=count)
     return render(request, "dossiers/list.html", {
         "title": _("Tra cứu hồ sơ"), "tab": "search", "search_form": form, "q": q, "page_obj": page,
-        "query": query, "show_filters": False,
+        "query": query, "show_filters": False, "count_capped": capped, "search_cap": SEARCH_COUNT_CAP,
         "empty_text": _("Không tìm thấy hồ sơ nào khớp với “%(q)s”.") % {"q": q},
+        "empty_hint": _(
+            "Hãy thử: mã hồ sơ đầy đủ hoặc phần đầu của mã (ví dụ 000.00.12.H23-2201), số CCCD đủ 12 chữ số, "
+            "số điện thoại, hoặc họ tên người nộp — có dấu hay không dấu đều được (ví dụ “nguyen van an”). "
+            "Bạn chỉ thấy hồ sơ thuộc đơn vị mình được xem."
+        ),
     })
 
 
