@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import statistics
 import sys
@@ -277,8 +276,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--intake-rate", type=float, default=20.0, help="background intakes per second (0: none)")
     parser.add_argument("--only", default="", help="time only the pages whose label contains this text")
+    parser.add_argument("--intake-loop", action="store_true", help=argparse.SUPPRESS)  # the background process
     args = parser.parse_args()
 
+    if args.intake_loop:
+        intake_loop(scratch_url(args.database), args.intake_rate)
+        return 0
+
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
     url = scratch_url(args.database)
     if not (args.reuse and database_exists(url)):
         recreate_database(url)
@@ -319,8 +324,144 @@ def describe() -> str:
     return f"Data: ~{d:,} dossiers ({o:,} open), ~{e:,} events, database {size}"
 
 
+# --- timing ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    k = (len(xs) - 1) * q / 100
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def time_get(client, url: str, runs: int) -> tuple[float, float, int]:
+    """Median and p95 (ms) of `runs` GETs in process, after one warm-up; the last status."""
+    client.get(url)
+    times = []
+    status = 0
+    for _i in range(runs):
+        t0 = time.perf_counter()
+        status = client.get(url).status_code
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), percentile(times, 95), status
+
+
+def intake_loop(url: str, rate: float) -> None:
+    """The background load: receive dossiers at `rate` per second through the intake service
+    until terminated (SIGTERM), then print how many."""
+    import random
+    import signal
+
+    setup_django(url)
+    from django.contrib.auth import get_user_model
+
+    from dossiers.models import Procedure, Unit
+    from dossiers.services import lifecycle
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_a: stop.append(1))
+    communes = list(Unit.objects.filter(level="commune").order_by("code")[:20])
+    procs = list(Procedure.objects.filter(code__startswith="2."))
+    clerks = {u.staff.unit_id: u for u in get_user_model().objects.filter(username__startswith="clerk-")
+              .select_related("staff")}
+    rnd = random.Random(7)
+    done, t0 = 0, time.monotonic()
+    while not stop:
+        commune = rnd.choice(communes)
+        lifecycle.dossier_register(
+            procedure=rnd.choice(procs), receiving_unit=commune, resolving_unit=commune, channel="direct",
+            applicant={"name": f"Nguyễn Văn Tải {done}", "id_number": f"{rnd.randrange(10**12):012d}",
+                       "phone": f"09{rnd.randrange(10**8):08d}", "address": "Phú Thọ"},
+            actor=clerks.get(commune.pk))
+        done += 1
+        pause = t0 + done / rate - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    elapsed = time.monotonic() - t0
+    print(json.dumps({"intakes": done, "seconds": round(elapsed, 1), "rate": round(done / elapsed, 1)}), flush=True)
+
+
 def bench_pages(args) -> bool:
-    raise NotImplementedError
+    """Time every page for the three users; True if every median and p95 is within target."""
+    import subprocess
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from dossiers.models import Dossier, Unit
+    from dossiers.selectors import dossiers_visible_to
+
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    User = get_user_model()
+    province = Unit.objects.get(code="000.00.00.H25")
+    commune = Unit.objects.filter(level="commune").order_by("code")[5]
+    agency = Unit.objects.filter(kind="agency").order_by("code")[3]
+    people = [
+        ("province leader", User.objects.get(username=f"lead-{province.code}")),
+        ("commune leader", User.objects.get(username=f"lead-{commune.code}")),
+        ("agency officer", User.objects.get(username=f"off-{agency.code}-0")),
+    ]
+    sample = Dossier.objects.filter(receiving_unit=commune, state="in_processing").order_by("-id").first()
+    old = Dossier.objects.filter(receiving_unit=commune).order_by("id").first()
+    prefix = sample.code.rsplit("-", 1)[0][:-2]  # unit code and YYMM: a month of the commune's codes
+    searches = [("search: name without diacritics", "nguyen van duc"), ("search: name (2)", "tran thi kiem"),
+                ("search: code prefix", prefix), ("search: CCCD", old.applicant_id_number),
+                ("search: phone", old.applicant_phone)]
+    pages = [(f"list: {tab}", reverse("dossiers:list", args=[tab]))
+             for tab in ("submitted", "processing", "supplement", "result", "returned")]
+    pages += [("dashboard", reverse("monitoring:dashboard")), ("dashboard JSON", reverse("monitoring:dashboard_data")),
+              ("inbox", reverse("dossiers:inbox"))]
+    pages += [(label, f"{reverse('dossiers:search')}?q={q}") for label, q in searches]
+    pages += [("API list", "/api/v1/dossiers/"),
+              ("API list, 2 filters", "/api/v1/dossiers/?status=in_processing&received_from="
+                                      f"{(date.today() - timedelta(days=60)).isoformat()}"),
+              ("dossier page", reverse("dossiers:detail", args=[sample.code])),
+              ("report page", reverse("reporting:report_quarterly"))]
+    if args.only:
+        pages = [p for p in pages if args.only in p[0]]
+    background = None
+    if args.intake_rate > 0:
+        background = subprocess.Popen([sys.executable, __file__, "--intake-loop", "--database", args.database,
+                                       "--intake-rate", str(args.intake_rate)], stdout=subprocess.PIPE, text=True)
+        time.sleep(3)
+    ok = True
+    rows = []
+    try:
+        base_client = Client()
+        base_client.force_login(people[0][1])
+        base_url = f"/api/v1/dossiers/{sample.code}/"
+        base_med, base_p95, status = time_get(base_client, base_url, args.runs)
+        assert status == 200, status
+        say(f"Baseline (API detail of one dossier by its code, province leader): median {base_med:.1f} ms, "
+            f"p95 {base_p95:.1f} ms")
+        for who, user in people:
+            client = Client()
+            client.force_login(user)
+            visible = sample.pk in set(dossiers_visible_to(user).filter(pk=sample.pk).values_list("pk", flat=True))
+            for label, url in pages:
+                if label == "dossier page" and not visible:
+                    url = reverse("dossiers:detail", args=[dossiers_visible_to(user).filter(
+                        state="in_processing").order_by("-id").values_list("code", flat=True).first()])
+                if client.get(url).status_code == 403:  # not this role's page (dashboard, report: leaders)
+                    continue
+                med, p95, status = time_get(client, url, args.runs)
+                hit = med < MEDIAN_TARGET_MS and p95 < P95_TARGET_MS
+                ok &= hit and status == 200
+                rows.append((who, label, med, p95, med / base_med, status, hit))
+                say(f"  {who:16} {label:34} median {med:7.1f} ms  p95 {p95:7.1f} ms  ×{med / base_med:5.1f}"
+                    f"  {status}{'' if hit else '  ✗'}")
+    finally:
+        if background is not None:
+            background.terminate()
+            out, _err = background.communicate(timeout=60)
+            say(f"Background intake: {out.strip()}")
+    met = sum(1 for r in rows if r[6])
+    say(f"{met} of {len(rows)} pages within median < {MEDIAN_TARGET_MS:.0f} ms and p95 < {P95_TARGET_MS:.0f} ms")
+    return ok
 
 
 if __name__ == "__main__":

@@ -274,13 +274,16 @@ class DerivedCharField(models.CharField):
         self.source, self.derive = source, derive
         kwargs.setdefault("editable", False)
         kwargs.setdefault("blank", True)
-        kwargs.setdefault("default", "")
+        # NULL until first written (rows older than the column, before the migration's backfill):
+        # a nullable column without a default is a plain ALTER TABLE … ADD COLUMN on SQLite too,
+        # where any other makes Django rebuild the table and lose the raw-SQL indexes
+        kwargs.setdefault("null", True)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source  # `derive` is code, not schema: migrations need not know it
-        for key, value in (("editable", False), ("blank", True), ("default", "")):
+        for key, value in (("editable", False), ("blank", True), ("null", True)):
             if kwargs.get(key) == value:
                 kwargs.pop(key)
         return name, path, args, kwargs

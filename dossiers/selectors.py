@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from dossiers import calendar as wcal
 from dossiers.models import CalendarOverride, Dossier, DossierStep, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, LEADER, user_roles
-from dossiers.workflow import OPEN_STATES
+from dossiers.workflow import FINAL_STATES, OPEN_STATES, DossierState
 from onecua.stamps import SharedStamp
 
 #: the years the in-memory calendar covers (imports from older systems start around 2015)
@@ -197,8 +197,15 @@ def _plain_planning() -> None:
             cursor.execute("SET LOCAL work_mem = '32MB'")
 
 
+#: The states the left menu and the list tabs count: every state a dossier leaves again. The
+#: final ones (returned, withdrawn, rejected) pile up for years and are never counted, so the
+#: counts cost the same in a province's tenth year as in its first (issue 19).
+COUNTED_STATES = tuple(sorted(str(s) for s in DossierState.values if s not in FINAL_STATES))
+
+
 def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
-    """How many dossiers ``dossiers_visible_to`` shows a user with these units, per state.
+    """How many dossiers ``dossiers_visible_to`` shows a user with these units, per counted
+    state (``COUNTED_STATES``: every index range read stops at the final states).
 
     The same set as the visibility rule (received, led, held now, or stepped through by one of
     the units), counted as four DISJOINT parts so that each is a narrow index-only range scan
@@ -218,6 +225,7 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     from django.db.models import Count
 
     def by_state(qs) -> list[tuple[str, int]]:
+        qs = qs.filter(state__in=COUNTED_STATES)
         return list(qs.order_by().values_list("state").annotate(n=Count("*")))
 
     counts: dict[str, int] = {}
@@ -254,9 +262,10 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     return counts
 
 
-def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict[str, int]:
+def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict[str, int | None]:
     """Counts for the left menu: the dossiers the user may see (``dossiers_visible_to``) per
-    state, and the open ones assigned to the user.
+    state, and the open ones assigned to the user. "Đã trả kết quả" has no count (None): it
+    would grow with every year kept.
 
     The per-state counts of a scope of ``MENU_COUNTS_CACHE_FROM`` dossiers or more (the province
     leader at national scale) are shared by everyone with that scope through the cache and may
@@ -280,16 +289,17 @@ def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict
         "processing": by_state.get("received", 0) + by_state.get("in_processing", 0),
         "supplement": by_state.get("awaiting_supplement", 0),
         "result": by_state.get("approved", 0) + by_state.get("refused", 0),
-        "returned": by_state.get("returned", 0),
+        "returned": None,
         "mine": mine,
     }
 
 
 # --- staff search ----------------------------------------------------------------------------
 
-#: a search counts its matches up to this many ("hơn 1.000 hồ sơ" beyond): counting every
-#: "nguyen van" of ten years would read a tenth of the table for a number nobody pages through
-SEARCH_COUNT_CAP = 1_000
+#: a search, or a list of dossiers that only grows ("đã trả kết quả"), counts its rows up to
+#: this many ("hơn 1.000 hồ sơ" beyond): counting every "nguyen van" or every return of ten
+#: years would read a tenth of the table for a number nobody pages through
+COUNT_CAP = 1_000
 
 
 def search_match(text: str):
@@ -345,7 +355,7 @@ def dossiers_search(*, user, text: str) -> QuerySet[Dossier]:
     return search_ranked(dossiers_visible_to(user), text)
 
 
-def search_count(qs: QuerySet[Dossier], *, cap: int = SEARCH_COUNT_CAP) -> tuple[int, bool]:
+def count_capped(qs: QuerySet[Dossier], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows `qs` holds, counted up to `cap`: (count, True) when there are more."""
     n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap

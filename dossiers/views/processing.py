@@ -36,8 +36,8 @@ from dossiers.models import Dossier, DossierStep, Outcome, Unit
 from dossiers.pdf import render_form
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, role_group_name, user_roles
 from dossiers.selectors import (
-    SEARCH_COUNT_CAP, calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_search,
-    dossiers_visible_to, search_count, user_unit_ids,
+    COUNT_CAP, COUNTED_STATES, calendar_get, count_capped, dossier_counts_by_state, dossier_get_for_user,
+    dossiers_search, dossiers_visible_to, user_unit_ids,
 )
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
@@ -169,7 +169,11 @@ def dossier_list(request, tab: str):
     else:
         qs = qs.order_by(*ordering)
     count = None
-    if unit_ids is not None and not (form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)):
+    capped = False
+    if not set(states) <= set(COUNTED_STATES):
+        # "Đã trả kết quả" grows with every year kept: counted up to COUNT_CAP, never in full
+        count, capped = count_capped(qs)
+    elif unit_ids is not None and not (form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)):
         # A unit scope, unfiltered: the visibility rule counted as disjoint index scans
         # (COUNT(*) over its OR and EXISTS read every row: 5 s at a million open dossiers); the
         # left menu shows the same fresh counts. Without a scope COUNT(*) is a plain index count.
@@ -179,7 +183,7 @@ def dossier_list(request, tab: str):
     page, query = _page(request, qs, count=count)
     return render(request, "dossiers/list.html", {
         "title": _(title), "tab": tab, "form": form, "page_obj": page, "query": query,
-        "show_filters": True,
+        "show_filters": True, "count_capped": capped, "count_cap": COUNT_CAP,
     })
 
 
@@ -214,11 +218,11 @@ def search(request):
         q = form.cleaned_data["q"].strip()
     if q:
         qs = dossiers_search(user=request.user, text=q).select_related(*_LIST_RELATED)
-        count, capped = search_count(qs)
+        count, capped = count_capped(qs)
         page, query = _page(request, qs, count=count)
     return render(request, "dossiers/list.html", {
         "title": _("Tra cứu hồ sơ"), "tab": "search", "search_form": form, "q": q, "page_obj": page,
-        "query": query, "show_filters": False, "count_capped": capped, "search_cap": SEARCH_COUNT_CAP,
+        "query": query, "show_filters": False, "count_capped": capped, "count_cap": COUNT_CAP,
         "empty_text": _("Không tìm thấy hồ sơ nào khớp với “%(q)s”.") % {"q": q},
         "empty_hint": _(
             "Hãy thử: mã hồ sơ đầy đủ hoặc phần đầu của mã (ví dụ 000.00.12.H23-2201), số CCCD đủ 12 chữ số, "

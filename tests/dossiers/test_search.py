@@ -23,7 +23,7 @@ from dossiers.calendar import LOCAL_TZ
 from dossiers.models import Dossier, Field, Procedure, StaffProfile, Unit
 from dossiers.roles import LEADER, OFFICER, role_group_name
 from dossiers.search import fold, parse, phone_digits
-from dossiers.selectors import dossiers_search, search_count
+from dossiers.selectors import count_capped, dossiers_search
 from dossiers.services import lifecycle
 from tests.conftest import require_postgres
 
@@ -205,8 +205,8 @@ def test_an_empty_text_finds_nothing(org, people):
 
 def test_counts_stop_at_the_cap(org, people):
     qs = dossiers_search(user=org.province_leader, text="nguyen van duc")
-    assert search_count(qs) == (5, False)
-    assert search_count(qs, cap=3) == (3, True)
+    assert count_capped(qs) == (5, False)
+    assert count_capped(qs, cap=3) == (3, True)
 
 
 # --- the page and the API --------------------------------------------------------------------

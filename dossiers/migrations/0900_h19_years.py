@@ -1,4 +1,4 @@
-"""Staff search that ignores case and Vietnamese diacritics (issue 19).
+"""Years of data (issue 19): staff search that ignores case and Vietnamese diacritics.
 
 Two columns derived from the applicant's name and phone (``dossiers.search.fold`` and
 ``phone_digits``; ``Dossier.applicant_name_folded`` / ``applicant_phone_digits`` keep them in
