@@ -384,8 +384,9 @@ class Dossier(models.Model):
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
-            # staff search (dossiers.search): a code's start, a phone, a name's words anywhere
-            models.Index(fields=["code"], name="dossier_code_prefix", opclasses=["varchar_pattern_ops"]),
+            # staff search (dossiers.search): a phone; a code's start is the unique code's own
+            # "_like" index (varchar_pattern_ops, made by Django on PostgreSQL), a name's words
+            # the trigram index of migration 0900_h19_years
             models.Index(fields=["applicant_phone_digits"], name="dossier_phone_digits",
                          condition=~Q(applicant_phone_digits="")),
         ]

@@ -36,8 +36,8 @@ QUARTER = {"basis": "regulatory", "kind": "quarter", "year": 2022, "number": 1} 
 # --- the router's rules (any database) -----------------------------------------------------------
 
 
-def test_without_a_replica_everything_reads_the_primary(settings):
-    settings.DATABASES = {k: v for k, v in settings.DATABASES.items() if k != "replica"}
+def test_without_a_replica_everything_reads_the_primary(monkeypatch):
+    monkeypatch.setattr(replica, "replica_configured", lambda: False)
     router = ReplicaRouter()
     with replica_reads():
         assert router.db_for_read(Dossier) is None

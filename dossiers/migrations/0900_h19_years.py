@@ -5,9 +5,9 @@ Two columns derived from the applicant's name and phone (``dossiers.search.fold`
 step on every write), filled here for the dossiers already stored, in batches. On PostgreSQL
 the folded name gets a trigram GIN index (``pg_trgm``, PostgreSQL's contrib: the extension is
 created here, which needs a superuser or the database owner with the extension trusted), so
-that "every word somewhere in the name" is an index scan; the code gets a ``varchar_pattern_ops``
-index for "starts with" (the cluster's C.UTF-8 collation does not let a plain B-tree serve
-LIKE 'prefix%'). SQLite has neither and scans: fine on development data.
+that the typed words anywhere in the name are an index scan; "the code starts with" uses the
+``varchar_pattern_ops`` index Django already gives the unique code on PostgreSQL. SQLite has
+no trigram index and scans: fine on development data.
 
 Not atomic: the backfill commits batch by batch and the indexes are built CONCURRENTLY on
 PostgreSQL (no write lock on a live table).
@@ -88,10 +88,6 @@ class Migration(migrations.Migration):
             field=dossiers.models.DerivedCharField(max_length=20, source="applicant_phone"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=False),
-        migrations.AddIndex(
-            model_name="dossier",
-            index=models.Index(fields=["code"], name="dossier_code_prefix", opclasses=["varchar_pattern_ops"]),
-        ),
         migrations.AddIndex(
             model_name="dossier",
             index=models.Index(
