@@ -276,6 +276,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--intake-rate", type=float, default=20.0, help="background intakes per second (0: none)")
     parser.add_argument("--only", default="", help="time only the pages whose label contains this text")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the left menu's counts, time nothing")
     parser.add_argument("--intake-loop", action="store_true", help=argparse.SUPPRESS)  # the background process
     args = parser.parse_args()
 
@@ -303,7 +304,9 @@ def main() -> int:
         timings = synthesize(args.dossiers, today)
         say("  generated in " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
     say(describe())
-    if args.generate_only:
+    if args.explain:
+        explain_counts()
+    if args.generate_only or args.explain:
         return 0
     return 0 if bench_pages(args) else 1
 
@@ -380,6 +383,27 @@ def intake_loop(url: str, rate: float) -> None:
             time.sleep(pause)
     elapsed = time.monotonic() - t0
     print(json.dumps({"intakes": done, "seconds": round(elapsed, 1), "rate": round(done / elapsed, 1)}), flush=True)
+
+
+def explain_counts() -> None:
+    """EXPLAIN ANALYZE of every query of the left menu's counts, for the province (whole tree)
+    and one commune: each reads the counted states only (``selectors.COUNTED_STATES``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers.models import Unit
+    from dossiers.selectors import dossier_counts_by_state
+
+    commune = Unit.objects.filter(level="commune").order_by("code")[5]
+    for label, scope in (("province (whole tree)", None), (f"commune {commune.code}", {commune.pk})):
+        with CaptureQueriesContext(connection) as ctx:
+            dossier_counts_by_state(unit_ids=scope)
+        for q in ctx.captured_queries:
+            if "COUNT(" not in q["sql"].upper():
+                continue
+            with connection.cursor() as c:
+                c.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + q["sql"])
+                say(f"-- {label}\n" + "\n".join(r[0] for r in c.fetchall()))
 
 
 def bench_pages(args) -> bool:

@@ -387,6 +387,8 @@ class Dossier(models.Model):
             # staff search (dossiers.search): a phone; a code's start is the unique code's own
             # "_like" index (varchar_pattern_ops, made by Django on PostgreSQL), a name's words
             # the trigram index of migration 0900_h19_years
+            models.Index(fields=["applicant_name_folded"], name="dossier_name_folded_prefix",
+                         opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["applicant_phone_digits"], name="dossier_phone_digits",
                          condition=~Q(applicant_phone_digits="")),
         ]

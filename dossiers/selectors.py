@@ -185,7 +185,7 @@ def _scope_key(unit_ids: set[int] | None) -> str:
     return _MENU_COUNTS_KEY + digest
 
 
-def _plain_planning() -> None:
+def plain_planning() -> None:
     """Inside a transaction on PostgreSQL: no JIT compilation (these counts are large by the
     planner's estimate but simple; compiling costs 100–200 ms and saves nothing) and room to
     hash a subtree's dossier ids in memory. ``SET LOCAL`` ends with the transaction."""
@@ -232,7 +232,7 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     if unit_ids is not None and not unit_ids:  # no unit: sees nothing
         return counts
     with transaction.atomic():
-        _plain_planning()
+        plain_planning()
         if unit_ids is None:
             parts = [by_state(Dossier.objects.all())]
         else:
@@ -302,7 +302,7 @@ def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict
 COUNT_CAP = 1_000
 
 
-def search_match(text: str):
+def search_match(text: str, *, contains: bool = True):
     """(condition, rank) of a search box's text, or None when it is empty.
 
     One search over the code (exactly or its start), the CCCD, the phone and the applicant's
@@ -325,7 +325,12 @@ def search_match(text: str):
     if query.phone:
         exact_number |= Q(applicant_phone_digits=query.phone)
     code_prefix = Q(code__startswith=code)
-    name = Q(applicant_name_folded__contains=query.folded) if query.folded else Q(pk__in=[])
+    if not query.folded:
+        name = Q(pk__in=[])
+    elif contains:
+        name = Q(applicant_name_folded__contains=query.folded)
+    else:
+        name = Q(applicant_name_folded__startswith=query.folded)
     rank = Case(
         When(exact_code, then=Value(0)),
         When(exact_number, then=Value(1)),
@@ -339,15 +344,26 @@ def search_match(text: str):
 
 
 def search_ranked(qs: QuerySet[Dossier], text: str) -> QuerySet[Dossier]:
-    """`qs` narrowed to the search's matches, best first, newest first within a rank."""
-    match = search_match(text)
-    if match is None:
+    """`qs` narrowed to the search's matches, best first, newest first within a rank.
+
+    Names starting with the text (B-tree ``dossier_name_folded_prefix``) are looked at first:
+    when more than ``COUNT_CAP`` of them match, the names that only contain the text (rank 5,
+    the trigram index, slow for common words such as "nguyen van") could never show within the
+    capped list and are not looked for.
+    """
+    def ranked(contains: bool) -> QuerySet[Dossier]:
+        condition, rank = search_match(text, contains=contains)
+        return (
+            qs.filter(condition).annotate(search_rank=rank)
+            .order_by("search_rank", F("received_at").desc(nulls_last=True), "-id")
+        )
+
+    if search_match(text) is None:
         return qs.none()
-    condition, rank = match
-    return (
-        qs.filter(condition).annotate(search_rank=rank)
-        .order_by("search_rank", F("received_at").desc(nulls_last=True), "-id")
-    )
+    starting = ranked(contains=False)
+    if count_capped(starting)[1]:
+        return starting
+    return ranked(contains=True)
 
 
 def dossiers_search(*, user, text: str) -> QuerySet[Dossier]:
@@ -355,7 +371,9 @@ def dossiers_search(*, user, text: str) -> QuerySet[Dossier]:
     return search_ranked(dossiers_visible_to(user), text)
 
 
-def count_capped(qs: QuerySet[Dossier], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """How many rows `qs` holds, counted up to `cap`: (count, True) when there are more."""
+def count_capped(qs: QuerySet[Dossier], *, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows `qs` holds, counted up to `cap` (``COUNT_CAP``): (count, True) when there
+    are more."""
+    cap = COUNT_CAP if cap is None else cap
     n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap

@@ -192,6 +192,18 @@ def test_the_exact_code_comes_before_codes_it_begins(org, db):
     assert codes(dossiers_search(user=org.province_leader, text=made[0].code)) == [made[0].code]
 
 
+def test_names_that_only_contain_the_text_are_left_out_beyond_the_cap(org, people, monkeypatch):
+    """More names start with the text than a list ever shows: the ones that merely contain it
+    (rank 5, the slow trigram scan) could not be reached and are not looked for."""
+    from dossiers import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    assert codes(dossiers_search(user=org.province_leader, text="nguyen van duc")) == [
+        people.at_commune.code, people.duc.code, people.duc_old.code, people.ducanh.code]
+    monkeypatch.setattr(selectors, "COUNT_CAP", 4)
+    assert people.le_duc.code in codes(dossiers_search(user=org.province_leader, text="nguyen van duc"))
+
+
 def test_visibility_is_unchanged(org, people):
     """The commune leader sees the commune's dossier only; the Sở officer not the commune's."""
     assert codes(dossiers_search(user=org.commune_leader, text="nguyen van duc")) == [people.at_commune.code]
