@@ -24,30 +24,15 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from scratch import recreate_database, scratch_url  # noqa: E402
+
 SCRATCH_DB = "onecua_bench_import"
 TARGET_SECONDS = 120.0
-
-
-def scratch_url() -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + SCRATCH_DB, parts.query, parts.fragment))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
 
 
 def main() -> int:
@@ -59,7 +44,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     args = parser.parse_args()
 
-    url = scratch_url()
+    url = scratch_url(SCRATCH_DB)
     recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "true")

@@ -34,10 +34,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from scratch import drop_database, recreate_database, scratch_url  # noqa: E402
+
 SCRATCH_DB = "onecua_bench_intake"
 HOST = "127.0.0.1"
 TARGET_RATIO = 0.5
@@ -46,32 +48,6 @@ PASSWORD = "bench-mat-khau-2022"
 
 
 # --- database and server ---------------------------------------------------------------------
-
-
-def scratch_url() -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + SCRATCH_DB, parts.query, parts.fragment))
-
-
-def _admin_execute(url: str, *statements: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for sql in statements:
-            conn.execute(sql)
-
-
-def recreate_database(url: str) -> None:
-    _admin_execute(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{SCRATCH_DB}"')
-
-
-def drop_database(url: str) -> None:
-    _admin_execute(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -361,7 +337,7 @@ def main() -> int:
 
     # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so gunicorn is stopped either way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    url = scratch_url()
+    url = scratch_url(SCRATCH_DB)
     recreate_database(url)
     var_dir = tempfile.mkdtemp(prefix="onecua-bench-")
     env = server_env(url, var_dir)

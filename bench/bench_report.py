@@ -32,10 +32,16 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from scratch import (  # noqa: E402
+    admin_execute, insert_columns, load_session, scratch_url, secondary_indexes_drop, secondary_indexes_restore,
+    setup_django, staged_events_insert,
+)
+
 SCRATCH_DB = "onecua_bench_report"
 TZ = "Asia/Ho_Chi_Minh"
 
@@ -43,34 +49,6 @@ PROVINCES = 63
 AGENCIES, DISTRICTS, COMMUNES = 20, 10, 150
 FIELDS, PROCEDURES = 30, 300
 FIRST_DAY, DAYS = date(2024, 1, 1), 366
-
-
-def scratch_url(name: str = SCRATCH_DB) -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def admin_execute(url: str, *sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for statement in sql:
-            conn.execute(statement)
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onecua.settings")
-    import django
-
-    django.setup()
 
 
 def say(msg: str) -> None:
@@ -132,32 +110,6 @@ def _organisation() -> None:
                        for i, p in enumerate(procs)])
 
 
-def _fill(cursor, table: str, given: dict[str, str]) -> tuple[str, str]:
-    """Column list and SELECT list for an INSERT into `table`: the `given` expressions, and a
-    neutral value for every other NOT NULL column without a default (future columns)."""
-    cursor.execute(
-        "SELECT column_name, data_type, is_nullable, column_default, is_identity FROM information_schema.columns "
-        "WHERE table_name = %s ORDER BY ordinal_position", [table])
-    columns, values = [], []
-    for name, dtype, nullable, default, identity in cursor.fetchall():
-        if name in given:
-            columns.append(name)
-            values.append(given[name])
-        elif nullable == "NO" and default is None and identity != "YES":
-            neutral = {"boolean": "false", "jsonb": "'{}'::jsonb", "integer": "0", "smallint": "0", "bigint": "0",
-                       "date": "CURRENT_DATE", "timestamp with time zone": "now()"}.get(dtype, "''")
-            columns.append(name)
-            values.append(neutral)
-    return ", ".join(columns), ", ".join(values)
-
-
-def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
-    cursor.execute(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS ("
-        " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", [tables])
-    return cursor.fetchall()
-
-
 def synthesize(n: int, *, first_day: date = FIRST_DAY, days: int = DAYS, seed: float = 0.42) -> dict[str, float]:
     """Fill the (migrated, empty) database with `n` synthetic dossiers received over `days`
     days from `first_day`; returns timings."""
@@ -168,13 +120,9 @@ def synthesize(n: int, *, first_day: date = FIRST_DAY, days: int = DAYS, seed: f
     _organisation()
     tables = ["dossiers_dossier", "dossiers_dossierevent", "dossiers_dossierpause"]
     with connection.cursor() as c:
-        indexes = _secondary_indexes(c, tables)
-        for name, _definition in indexes:
-            c.execute(f'DROP INDEX "{name}"')
+        indexes = secondary_indexes_drop(c, tables)
     with transaction.atomic(), connection.cursor() as c:
-        c.execute("SET LOCAL session_replication_role = replica")  # no FK triggers while loading
-        c.execute("SET LOCAL work_mem = '256MB'")
-        c.execute("SELECT setseed(%s)", [seed])
+        load_session(c, seed)
         say(f"  staging {n:,} dossiers …")
         c.execute(f"""
             CREATE UNLOGGED TABLE bench_src AS
@@ -228,7 +176,7 @@ def synthesize(n: int, *, first_day: date = FIRST_DAY, days: int = DAYS, seed: f
         """)
         timings["staging"] = time.monotonic() - t0
         say(f"  dossiers … ({timings['staging']:.0f} s)")
-        cols, vals = _fill(c, "dossiers_dossier", {
+        cols, vals = insert_columns(c, "dossiers_dossier", {
             "id": "id", "code": "'S' || id", "procedure_id": "procedure_id", "receiving_unit_id": "receiving_id",
             "resolving_unit_id": "unit_id", "current_unit_id": "CASE WHEN resolved_at IS NULL THEN unit_id ELSE receiving_id END",
             "channel": "channel", "return_channel": "'counter'",
@@ -251,7 +199,7 @@ def synthesize(n: int, *, first_day: date = FIRST_DAY, days: int = DAYS, seed: f
         c.execute(f"INSERT INTO dossiers_dossier ({cols}) SELECT {vals} FROM bench_src")
         timings["dossiers"] = time.monotonic() - t0
         say(f"  pauses and events … ({timings['dossiers']:.0f} s)")
-        cols, vals = _fill(c, "dossiers_dossierpause", {
+        cols, vals = insert_columns(c, "dossiers_dossierpause", {
             "dossier_id": "id", "requested_at": "s", "completed_at": "e", "reason": "'Thiếu giấy tờ'",
             "documents": "''"})
         c.execute(f"INSERT INTO dossiers_dossierpause ({cols}) SELECT {vals} FROM ("
@@ -272,26 +220,11 @@ def synthesize(n: int, *, first_day: date = FIRST_DAY, days: int = DAYS, seed: f
             ("'return-result'", "'approved'", "'returned'", "resolved_at + interval '1 day'", "due",
              "resolved_at IS NOT NULL AND r11 >= 0.025 AND r12 < 0.9"),
         ]
-        selects = " UNION ALL ".join(
-            f"SELECT id, {at} AS at, {action} AS action, {frm} AS from_state, {to} AS to_state, {due} AS due_date, "
-            f"unit_id FROM bench_src WHERE {cond}"
-            for action, frm, to, at, due, cond in events)
-        cols, vals = _fill(c, "dossiers_dossierevent", {
-            "dossier_id": "id", "at": "at", "action": "action", "from_state": "from_state", "to_state": "to_state",
-            "actor_name": "''", "unit_id": "unit_id", "note": "''", "due_date": "due_date", "data": "'{}'::jsonb"})
-        c.execute(f"INSERT INTO dossiers_dossierevent ({cols}) SELECT {vals} FROM ({selects}) x")
-        c.execute("DROP TABLE bench_src")
-        for table in tables:
-            c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 1)) FROM {table}")
+        staged_events_insert(c, events, tables)
     timings["events"] = time.monotonic() - t0
     say(f"  indexes … ({timings['events']:.0f} s)")
     with connection.cursor() as c:
-        c.execute("SET maintenance_work_mem = '1GB'")
-        for _name, definition in indexes:
-            c.execute(definition)
-        # As autovacuum would: statistics, and the visibility map that index-only scans need.
-        for table in tables:
-            c.execute(f"VACUUM (ANALYZE) {table}")
+        secondary_indexes_restore(c, indexes, tables)
     timings["total"] = time.monotonic() - t0
     return timings
 

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_report import admin_execute, counts, rollup_child, say, scratch_url, setup_django, synthesize  # noqa: E402
+from bench_report import counts, rollup_child, say, synthesize  # noqa: E402
+from scratch import admin_execute, scratch_url, setup_django  # noqa: E402
 
 SCRATCH_DB = "onecua_bench_rollup"
 FIRST_DAY, DAYS = date(2024, 4, 1), 90

@@ -47,32 +47,17 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from scratch import admin_execute, database_exists, scratch_url  # noqa: E402
+
 SCRATCH_DB = "onecua_bench_sweep"
 SWEEP_TARGET_S = 5.0
 SWEEP_RATIO_TARGET = 1.5
 DASHBOARD_TARGET_MS = 300.0
-
-
-def scratch_url(name: str = SCRATCH_DB) -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def admin_execute(url: str, *statements: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for sql in statements:
-            conn.execute(sql)
 
 
 # --- the organisation (small: the ORM is fine) ---------------------------------------------------
@@ -467,15 +452,6 @@ def mark_loaded(n: int, today: date) -> None:
         cur.execute("INSERT INTO bench_meta VALUES (%s, %s)", [n, today])
 
 
-def database_exists(url: str, name: str) -> bool:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dossiers", type=int, default=1_000_000)
@@ -493,7 +469,7 @@ def main() -> int:
     name = args.db
     url = scratch_url(name)
     keep = args.keep or args.reuse
-    fresh = not (args.reuse and database_exists(url, name))
+    fresh = not (args.reuse and database_exists(url))
     if fresh:
         admin_execute(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url

@@ -195,6 +195,6 @@ class DossierFilterForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Mã hồ sơ, tên người nộp hoặc số CCCD"), required=False, max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "placeholder": _("Ví dụ: 000.00.12.H23-220128-0001, Nguyễn Văn A, 001090001234")}),
+        label=_("Mã hồ sơ, tên người nộp, số CCCD hoặc số điện thoại"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "placeholder": _("Ví dụ: 000.00.12.H23-220128-0001, nguyen van an, 001090001234, 0912345678")}),
     )

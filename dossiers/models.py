@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dossiers import search as search_text
+
 
 class Unit(models.Model):
     """An organisation unit with its electronic identifier (mã định danh, QCVN 102:2016/BTTTT).
@@ -293,6 +295,41 @@ class RegisterBook(models.Model):
         return self.number
 
 
+class DerivedCharField(models.CharField):
+    """A column computed from another field of the same row on every write.
+
+    ``pre_save`` sets it from ``source`` through ``derive``, and every path that writes a row
+    goes through ``pre_save``: ``Model.save`` (insert and update), ``bulk_create`` and
+    ``onecua.rows.rows_insert`` (the intake's one-statement insert). Paths that bypass it
+    (``QuerySet.update`` of the source, raw SQL, COPY) must set it themselves.
+    """
+
+    def __init__(self, *args, source: str = "", derive=None, **kwargs):
+        self.source, self.derive = source, derive
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        # NULL until first written (rows older than the column, before the migration's backfill):
+        # a nullable column without a default is a plain ALTER TABLE … ADD COLUMN on SQLite too,
+        # where any other makes Django rebuild the table and lose the raw-SQL indexes
+        kwargs.setdefault("null", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source  # `derive` is code, not schema: migrations need not know it
+        for key, value in (("editable", False), ("blank", True), ("null", True)):
+            if kwargs.get(key) == value:
+                kwargs.pop(key)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        if self.derive is not None and self.source:
+            value = self.derive(getattr(model_instance, self.source))[: self.max_length]
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)
+
+
 class Dossier(models.Model):
     """A dossier (hồ sơ TTHC): the tracked object with its legal clock.
 
@@ -327,6 +364,10 @@ class Dossier(models.Model):
     applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     applicant_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
+    # What staff search compares (dossiers.search): the name without case or diacritics, and
+    # the phone as its national digits, kept in step with the two columns above on every write.
+    applicant_name_folded = DerivedCharField(max_length=255, source="applicant_name", derive=search_text.fold)
+    applicant_phone_digits = DerivedCharField(max_length=20, source="applicant_phone", derive=search_text.phone_digits)
     request_content = models.CharField(_("nội dung yêu cầu giải quyết"), max_length=1000, blank=True)
     documents = models.JSONField(_("thành phần hồ sơ"), default=list, blank=True)
     copies = models.PositiveSmallIntegerField(_("số lượng hồ sơ (bộ)"), default=1)
@@ -386,6 +427,13 @@ class Dossier(models.Model):
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
             models.Index(fields=["register_book", "register_number"], name="dossier_register_entry"),
+            # staff search (dossiers.search): a phone; a code's start is the unique code's own
+            # "_like" index (varchar_pattern_ops, made by Django on PostgreSQL), a name's words
+            # the trigram index of migration 0009_search_columns
+            models.Index(fields=["applicant_name_folded"], name="dossier_name_folded_prefix",
+                         opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["applicant_phone_digits"], name="dossier_phone_digits",
+                         condition=~Q(applicant_phone_digits="")),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,12 +11,12 @@ from datetime import date, datetime
 
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from dossiers import calendar as wcal
 from dossiers.models import CalendarOverride, Dossier, DossierStep, Procedure, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, LEADER, user_roles
-from dossiers.workflow import OPEN_STATES
+from dossiers.workflow import FINAL_STATES, OPEN_STATES, DossierState
 from onecua.stamps import SharedStamp
 
 #: the years the in-memory calendar covers (imports from older systems start around 2015)
@@ -190,7 +190,7 @@ def _scope_key(unit_ids: set[int] | None) -> str:
     return _MENU_COUNTS_KEY + digest
 
 
-def _plain_planning() -> None:
+def plain_planning() -> None:
     """Inside a transaction on PostgreSQL: no JIT compilation (these counts are large by the
     planner's estimate but simple; compiling costs 100–200 ms and saves nothing) and room to
     hash a subtree's dossier ids in memory. ``SET LOCAL`` ends with the transaction."""
@@ -202,8 +202,15 @@ def _plain_planning() -> None:
             cursor.execute("SET LOCAL work_mem = '32MB'")
 
 
+#: The states the left menu and the list tabs count: every state a dossier leaves again. The
+#: final ones (returned, withdrawn, rejected) pile up for years and are never counted, so the
+#: counts cost the same in a province's tenth year as in its first (issue 19).
+COUNTED_STATES = tuple(sorted(str(s) for s in DossierState.values if s not in FINAL_STATES))
+
+
 def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
-    """How many dossiers ``dossiers_visible_to`` shows a user with these units, per state.
+    """How many dossiers ``dossiers_visible_to`` shows a user with these units, per counted
+    state (``COUNTED_STATES``: every index range read stops at the final states).
 
     The same set as the visibility rule (received, led, held now, or stepped through by one of
     the units), counted as four DISJOINT parts so that each is a narrow index-only range scan
@@ -223,13 +230,14 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     from django.db.models import Count
 
     def by_state(qs) -> list[tuple[str, int]]:
+        qs = qs.filter(state__in=COUNTED_STATES)
         return list(qs.order_by().values_list("state").annotate(n=Count("*")))
 
     counts: dict[str, int] = {}
     if unit_ids is not None and not unit_ids:  # no unit: sees nothing
         return counts
     with transaction.atomic():
-        _plain_planning()
+        plain_planning()
         if unit_ids is None:
             parts = [by_state(Dossier.objects.all())]
         else:
@@ -259,9 +267,10 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     return counts
 
 
-def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict[str, int]:
+def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict[str, int | None]:
     """Counts for the left menu: the dossiers the user may see (``dossiers_visible_to``) per
-    state, and the open ones assigned to the user.
+    state, and the open ones assigned to the user. "Đã trả kết quả" has no count (None): it
+    would grow with every year kept.
 
     The per-state counts of a scope of ``MENU_COUNTS_CACHE_FROM`` dossiers or more (the province
     leader at national scale) are shared by everyone with that scope through the cache and may
@@ -285,6 +294,91 @@ def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict
         "processing": by_state.get("received", 0) + by_state.get("in_processing", 0),
         "supplement": by_state.get("awaiting_supplement", 0),
         "result": by_state.get("approved", 0) + by_state.get("refused", 0),
-        "returned": by_state.get("returned", 0),
+        "returned": None,
         "mine": mine,
     }
+
+
+# --- staff search ----------------------------------------------------------------------------
+
+#: a search, or a list of dossiers that only grows ("đã trả kết quả"), counts its rows up to
+#: this many ("hơn 1.000 hồ sơ" beyond): counting every "nguyen van" or every return of ten
+#: years would read a tenth of the table for a number nobody pages through
+COUNT_CAP = 1_000
+
+
+def search_match(text: str, *, contains: bool = True):
+    """(condition, rank) of a search box's text, or None when it is empty.
+
+    One search over the code (exactly or its start), the CCCD, the phone and the applicant's
+    name, ignoring case and Vietnamese diacritics (``dossiers.search``). Rank 0: the exact code;
+    1: an exact CCCD or phone; 2: a code starting with the text; names: 3 equal, 4 starting with
+    the text, 5 containing it.
+    """
+    from django.db.models import Case, IntegerField, Value, When
+
+    from dossiers.search import parse
+
+    query = parse(text)
+    if query.is_empty:
+        return None
+    code = query.text.upper().replace(" ", "")
+    exact_code = Q(code=code)
+    exact_number = Q(pk__in=[])
+    if query.id_number:
+        exact_number |= Q(applicant_id_number=query.id_number)
+    if query.phone:
+        exact_number |= Q(applicant_phone_digits=query.phone)
+    code_prefix = Q(code__startswith=code)
+    if not query.folded:
+        name = Q(pk__in=[])
+    elif contains:
+        name = Q(applicant_name_folded__contains=query.folded)
+    else:
+        name = Q(applicant_name_folded__startswith=query.folded)
+    rank = Case(
+        When(exact_code, then=Value(0)),
+        When(exact_number, then=Value(1)),
+        When(code_prefix, then=Value(2)),
+        When(applicant_name_folded=query.folded, then=Value(3)),
+        When(applicant_name_folded__startswith=query.folded, then=Value(4)),
+        default=Value(5),
+        output_field=IntegerField(),
+    )
+    return exact_code | exact_number | code_prefix | name, rank
+
+
+def search_ranked(qs: QuerySet[Dossier], text: str) -> QuerySet[Dossier]:
+    """`qs` narrowed to the search's matches, best first, newest first within a rank.
+
+    Names starting with the text (B-tree ``dossier_name_folded_prefix``) are looked at first:
+    when more than ``COUNT_CAP`` of them match, the names that only contain the text (rank 5,
+    the trigram index, slow for common words such as "nguyen van") could never show within the
+    capped list and are not looked for.
+    """
+    def ranked(contains: bool) -> QuerySet[Dossier]:
+        condition, rank = search_match(text, contains=contains)
+        return (
+            qs.filter(condition).annotate(search_rank=rank)
+            .order_by("search_rank", F("received_at").desc(nulls_last=True), "-id")
+        )
+
+    if search_match(text) is None:
+        return qs.none()
+    starting = ranked(contains=False)
+    if count_capped(starting)[1]:
+        return starting
+    return ranked(contains=True)
+
+
+def dossiers_search(*, user, text: str) -> QuerySet[Dossier]:
+    """Dossiers the user may see (``dossiers_visible_to``) that match the search, best first."""
+    return search_ranked(dossiers_visible_to(user), text)
+
+
+def count_capped(qs: QuerySet[Dossier], *, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows `qs` holds, counted up to `cap` (``COUNT_CAP``): (count, True) when there
+    are more."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap

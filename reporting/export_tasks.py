@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from dossiers.models import Unit
+from onecua.replica import replica_reads
 from reporting import formats
 from reporting.periods import Period
 
@@ -161,7 +162,8 @@ def export_run(*, token: str, period: Period, unit: Unit | None, fmt: str) -> di
 
     _state_update(token, state=RUNNING, progress=10, message=MSG_FIGURES)
     try:
-        report, _frozen = report_shown(period=period, unit=unit)
+        with replica_reads():  # figures others wrote: the read replica when one is usable
+            report, _frozen = report_shown(period=period, unit=unit)
     except ReportIdentityError as exc:
         logger.error("Export %s refused: %s", token, exc)
         return _state_update(token, state=ERROR, progress=100, message=MSG_IDENTITY, failures=exc.failures)

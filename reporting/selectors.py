@@ -43,7 +43,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -416,7 +416,7 @@ def _flow_annotations(w: Window) -> dict:
 def _raw_rows(qs: QuerySet) -> list[tuple]:
     """Run a values_list queryset without Django's per-value converters (plain integers)."""
     sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[qs.db].cursor() as cursor:  # the replica when the router chose it (onecua/replica.py)
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -41,6 +41,7 @@ from dossiers.models import Dossier, Field, Unit
 from dossiers.roles import ADMINISTRATOR, user_roles
 from dossiers.selectors import calendar_get, staff_profile, unit_descendant_ids
 from dossiers.templatetags.onecua import deadline_label
+from onecua.replica import replica_reads
 from reporting import export_tasks as ex
 from reporting.formats import FORM_CODE, FORM_TITLE, FORM_UNIT, OFFICIAL_KEYS, number_vi, rate_vi
 from reporting.hooks import report_sections
@@ -447,6 +448,7 @@ def _scope_name(unit: Unit | None) -> str:
 
 @login_required
 @require_GET
+@replica_reads()
 def report_quarterly(request):
     """The report of a period (default: the last ended regulatory quarter) for the user's scope."""
     try:
@@ -546,6 +548,7 @@ def report_quarterly(request):
 
 @login_required
 @require_GET
+@replica_reads()
 def report_trend(request):
     """The monthly trend chart of the report page, fetched after the page (static/js/report.js):
     one report per month, which costs a second each when the months are not rolled up yet."""
@@ -611,6 +614,7 @@ def _row_target(req: ReportRequest, row: str) -> tuple[str, dict]:
 
 @login_required
 @require_GET
+@replica_reads()
 def report_dossiers_page(request):
     """The dossiers behind one number of the report (``report_dossiers``; for a frozen report,
     the dossiers it counted), paginated, linking to each dossier."""
@@ -732,6 +736,7 @@ def _export_format(fmt: str) -> str:
 
 @login_required
 @require_GET
+@replica_reads()
 def export_file(request, fmt: str):
     """Download the report shown on the page as Excel, PDF or CSV, made now."""
     fmt = _export_format(fmt)

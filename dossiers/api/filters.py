@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dossiers.models import Channel, Dossier
-from dossiers.selectors import dossiers_overdue
+from dossiers.selectors import dossiers_overdue, search_ranked
 from dossiers.workflow import DossierState
 
 #: the API speaks ISO 8601 whatever the caller's language (forms would also take dd/mm/yyyy)
@@ -48,7 +48,10 @@ class DossierFilter(django_filters.FilterSet):
         field_name="due_date", lookup_expr="lte", input_formats=ISO_DATE, help_text="Ngày hẹn trả đến hết ngày này (YYYY-MM-DD, tính cả ngày đó)."
     )
     assigned_to = django_filters.CharFilter(field_name="assigned_to__username", help_text="Tên đăng nhập người xử lý.")
-    q = django_filters.CharFilter(method="filter_q", help_text="Tìm theo mã hồ sơ, tên hoặc số CCCD người nộp.")
+    q = django_filters.CharFilter(method="filter_q", help_text=(
+        "Tìm theo mã hồ sơ (hoặc phần đầu của mã), số CCCD, số điện thoại hoặc họ tên người nộp, "
+        "không phân biệt hoa thường và dấu; kết quả khớp nhất trước."
+    ))
 
     class Meta:
         model = Dossier
@@ -67,9 +70,7 @@ class DossierFilter(django_filters.FilterSet):
         return queryset.exclude(pk__in=overdue.values("pk"))
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        """The staff search (``selectors.search_ranked``): matching rows, best match first."""
+        if not value.strip():
             return queryset
-        return queryset.filter(
-            Q(code__icontains=value) | Q(applicant_name__icontains=value) | Q(applicant_id_number=value)
-        )
+        return search_ranked(queryset, value)

@@ -63,6 +63,7 @@ from dossiers import identity
 from dossiers.errors import DossierError
 from dossiers.models import (
     Channel,
+    DerivedCharField,
     Dossier,
     DossierEvent,
     DossierPause,
@@ -750,6 +751,9 @@ class _Writer:
         for _f, attname, related, default, auto_now, is_json in spec:
             if auto_now:
                 values.append(self.now)
+                continue
+            if isinstance(_f, DerivedCharField):  # COPY bypasses pre_save: the search columns
+                values.append(_f.derive(get(_f.source) or "")[: _f.max_length])
                 continue
             v = get(attname, missing)
             if v is missing:

@@ -13,7 +13,6 @@ through ``selectors.calendar_get()`` only.
 """
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -34,6 +33,7 @@ from dossiers.form_sets import RECEIPT, REFUSAL, SUPPLEMENT, form_set_for
 from dossiers.identity import IdentityError, normalize_id_number
 from dossiers.models import Dossier, Procedure, RegisterBook, ReturnChannel
 from dossiers.pdf import render_form
+from dossiers.search import fold
 from dossiers.selectors import (
     applicant_last_by_id_number,
     calendar_get,
@@ -66,13 +66,6 @@ def clerk_required(view):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics ("Đăng ký" -> "dang ky") for matching."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _time_text(amount: int, unit: str) -> str:

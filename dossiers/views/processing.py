@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -35,7 +36,8 @@ from dossiers.errors import ConflictError, DossierError, ForbiddenError
 from dossiers.models import Dossier, DossierStep, Unit
 from dossiers.roles import role_group_name, user_roles
 from dossiers.selectors import (
-    calendar_get, dossier_counts_by_state, dossier_get_for_user, dossiers_visible_to, user_unit_ids,
+    COUNT_CAP, COUNTED_STATES, calendar_get, count_capped, dossier_counts_by_state, dossier_get_for_user,
+    dossiers_search, dossiers_visible_to, plain_planning, user_unit_ids,
 )
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
@@ -161,7 +163,11 @@ def dossier_list(request, tab: str):
     else:
         qs = qs.order_by(*ordering)
     count = None
-    if unit_ids is not None and not (form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)):
+    capped = False
+    if not set(states) <= set(COUNTED_STATES):
+        # "Đã trả kết quả" grows with every year kept: counted up to COUNT_CAP, never in full
+        count, capped = count_capped(qs)
+    elif unit_ids is not None and not (form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)):
         # A unit scope, unfiltered: the visibility rule counted as disjoint index scans
         # (COUNT(*) over its OR and EXISTS read every row: 5 s at a million open dossiers); the
         # left menu shows the same fresh counts. Without a scope COUNT(*) is a plain index count.
@@ -171,7 +177,7 @@ def dossier_list(request, tab: str):
     page, query = _page(request, qs, count=count)
     return render(request, "dossiers/list.html", {
         "title": _(title), "tab": tab, "form": form, "page_obj": page, "query": query,
-        "show_filters": True,
+        "show_filters": True, "count_capped": capped, "count_cap": COUNT_CAP,
     })
 
 
@@ -196,26 +202,29 @@ def inbox(request):
 @login_required
 @require_GET
 def search(request):
-    """Search by dossier code (or part of it), applicant name, or CCCD (exactly 12 digits)."""
+    """One search over code (or its start), CCCD, phone and applicant name, ignoring case and
+    diacritics, best match first (``selectors.dossiers_search``)."""
     form = SearchForm(request.GET or None)
     page = query = None
     q = ""
+    capped = False
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
     if q:
-        if q.isdigit() and len(q) == 12:
-            match = Q(applicant_id_number=q)
-        else:
-            match = Q(code__icontains=q) | Q(applicant_name__icontains=q)
-        qs = (
-            dossiers_visible_to(request.user).filter(match).select_related(*_LIST_RELATED)
-            .order_by(F("received_at").desc(nulls_last=True), "-id")
-        )
-        page, query = _page(request, qs)
+        with transaction.atomic():
+            plain_planning()  # no JIT: the plan looks costly at ten million rows, the rows read are few
+            qs = dossiers_search(user=request.user, text=q).select_related(*_LIST_RELATED)
+            count, capped = count_capped(qs)
+            page, query = _page(request, qs, count=count)
     return render(request, "dossiers/list.html", {
         "title": _("Tra cứu hồ sơ"), "tab": "search", "search_form": form, "q": q, "page_obj": page,
-        "query": query, "show_filters": False,
+        "query": query, "show_filters": False, "count_capped": capped, "count_cap": COUNT_CAP,
         "empty_text": _("Không tìm thấy hồ sơ nào khớp với “%(q)s”.") % {"q": q},
+        "empty_hint": _(
+            "Hãy thử: mã hồ sơ đầy đủ hoặc phần đầu của mã (ví dụ 000.00.12.H23-2201), số CCCD đủ 12 chữ số, "
+            "số điện thoại, hoặc họ tên người nộp — có dấu hay không dấu đều được (ví dụ “nguyen van an”). "
+            "Bạn chỉ thấy hồ sơ thuộc đơn vị mình được xem."
+        ),
     })
 
 

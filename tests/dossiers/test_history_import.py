@@ -81,6 +81,7 @@ def test_a_good_file_is_replayed_with_the_engines_dates_classes_and_history(proc
     assert (a.state, a.outcome, a.due_date, a.classification) == (S.RETURNED, "approved", date(2022, 2, 11), "early")
     assert (a.received_at, a.resolved_at, a.returned_at) == (at(2022, 1, 28, 9), at(2022, 2, 10, 10), at(2022, 2, 11, 8))
     assert (a.applicant_name, a.channel, a.current_unit) == ("Nguyễn Văn An", "direct", org["centre"])
+    assert a.applicant_name_folded == "nguyen van an"  # the search column, written by COPY too (issue 19)
     assert [e.action for e in a.events.order_by("at", "id")] == ["receive", Action.TRANSFER, Action.APPROVE, Action.RETURN_RESULT]
     assert a.steps.get().classification == "early"
     handover = a.events.get(action=Action.TRANSFER)  # the counter's, at the receipt instant (D18)

@@ -54,7 +54,7 @@ def _by_state_reference(unit_ids) -> dict[str, int]:
         in_step = DossierStep.objects.filter(dossier=OuterRef("pk"), unit_id__in=unit_ids)
         qs = qs.filter(Q(receiving_unit_id__in=unit_ids) | Q(resolving_unit_id__in=unit_ids)
                        | Q(current_unit_id__in=unit_ids) | Exists(in_step))
-    return dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+    return dict(qs.filter(state__in=dsel.COUNTED_STATES).order_by().values_list("state").annotate(n=Count("id")))
 
 
 def test_the_world_has_a_dossier_visible_only_through_a_step(world, board):
@@ -88,7 +88,11 @@ def test_every_menu_count_equals_the_length_of_its_list(client, world, board, wh
     for tab in TABS:
         url = reverse("dossiers:list", args=[tab])
         listed = client.get(url).context["page_obj"].paginator.count
-        assert items[url] == listed, (who, tab)
+        if tab == "returned":  # grows with every year kept: no count in the menu (issue 19)
+            assert items[url] is None
+            assert listed == dsel.dossiers_visible_to(user).filter(state="returned").count(), who
+        else:
+            assert items[url] == listed, (who, tab)
     assert items[reverse("dossiers:inbox")] == Dossier.objects.filter(
         assigned_to=user, state__in=["received", "in_processing", "awaiting_supplement"]).count()
 
