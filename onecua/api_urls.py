@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
     path("", include("dossiers.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("connected.api.urls")),
 ]

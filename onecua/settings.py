@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reporting",
     "monitoring",
     "citizens",
+    "connected",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*"),
         "options": {"expire_seconds": 50},
     },
+    # Webhooks and notices to citizens that are due (retries, kicks lost while the broker was
+    # down), every minute (https://crontab.guru/#*_*_*_*_*)
+    "connected-due": {
+        "task": "connected.due",
+        "schedule": crontab(minute="*"),
+        "options": {"expire_seconds": 50},
+    },
     # Report roll-up: rebuild yesterday and every stale or missing day, 01:15 (https://crontab.guru/#15_1_*_*_*)
     "reporting-rollup-nightly": {
         "task": "reporting.tasks.rollup_nightly_task",
@@ -331,3 +339,17 @@ SITE_URL = env.str("SITE_URL", default="")
 PUBLIC_LOOKUP_RATE_LIMIT = env.int("PUBLIC_LOOKUP_RATE_LIMIT", default=10)
 PUBLIC_LOOKUP_RATE_WINDOW_SECONDS = env.int("PUBLIC_LOOKUP_RATE_WINDOW_SECONDS", default=60)
 # Behind a reverse proxy the client's address comes from TRUSTED_PROXY_COUNT (above).
+
+# Connected systems and notices to citizens (connected app; interfaces.md "Connected systems", D22).
+# Webhook targets on loopback/private addresses are refused unless allowed (tests, a closed LAN).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# A receiver's connect/read timeout (seconds); the whole exchange is cut at twice that.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Retries: delays base × 2^(n−1) up to an hour, for WEBHOOK_RETRY_HOURS after the event.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
+# SMS gateway for notices to citizens: JSON over HTTP (empty: SMS are only logged, phone masked).
+SMS_URL = env.str("SMS_URL", default="")
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="json")
+SMS_TOKEN = env.str("SMS_TOKEN", default="")
+NOTICE_RETRY_BASE_SECONDS = env.float("NOTICE_RETRY_BASE_SECONDS", default=60.0)

@@ -56,6 +56,8 @@ MSG_REASON_REQUIRED = "Vui lòng ghi rõ lý do."
 MSG_BEFORE_RECEIPT = "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
 MSG_LAST_STEP = "Đây là bước cuối của quy trình; hãy phê duyệt kết quả."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
+MSG_NOTIFY_EMAIL = "Cần địa chỉ email để gửi thông báo qua email."
+MSG_NOTIFY_SMS = "Cần số điện thoại để gửi thông báo qua SMS."
 
 # Stored in the dossier's record (data, not UI text): always Vietnamese, whatever the
 # language of the user who caused them.
@@ -314,9 +316,22 @@ def applicant_validate(applicant: dict[str, str]) -> dict[str, str]:
             validate_email(cleaned["email"])
         except ValidationError:
             errors["applicant.email"] = ["Địa chỉ email không hợp lệ."]
+    # D22: consent to notices (issue 17); a channel needs its address
+    cleaned["notify_email"] = _consent(applicant.get("notify_email"))
+    cleaned["notify_sms"] = _consent(applicant.get("notify_sms"))
+    if cleaned["notify_email"] and not cleaned["email"] and "applicant.email" not in errors:
+        errors["applicant.notify_email"] = [MSG_NOTIFY_EMAIL]
+    if cleaned["notify_sms"] and not cleaned["phone"] and "applicant.phone" not in errors:
+        errors["applicant.notify_sms"] = [MSG_NOTIFY_SMS]
     if errors:
         raise DossierError("Thông tin người nộp chưa hợp lệ.", errors=errors)
     return cleaned
+
+
+def _consent(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "on", "yes"}
+    return bool(value)
 
 
 @transaction.atomic
@@ -385,6 +400,8 @@ def dossier_register(
         applicant_phone=cleaned["phone"],
         applicant_address=cleaned["address"],
         applicant_email=cleaned["email"],
+        notify_email=cleaned["notify_email"],
+        notify_sms=cleaned["notify_sms"],
         request_content=request_content or procedure.name,
         documents=documents if documents is not None else [
             {"name": name, "originals": 0, "copies": 1} for name in procedure.document_list

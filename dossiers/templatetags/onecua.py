@@ -239,3 +239,11 @@ def deadline_badge(dossier):
 
         label = deadline_label(dossier, timezone.localdate(), calendar_get(), now=timezone.now())
     return label or ""
+
+
+@register.simple_tag(takes_context=True)
+def dossier_panels(context, dossier):
+    """Panels other apps add to the dossier page (``dossiers.panels.DOSSIER_PANELS``)."""
+    from dossiers.panels import dossier_panels_render
+
+    return dossier_panels_render(context.get("request"), dossier)
