@@ -22,8 +22,6 @@ Redis is the broker and the cache, and a local receiver (its own process, a thre
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -50,50 +48,27 @@ TARGET_RATIO = 1.10
 
 
 def receiver_main(port: int, out: str) -> None:
-    """Answer 200 to every POST; on SIGTERM write one line per request: path, arrival, event id,
-    dossier code, whether the signature is valid."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    """Answer 200 to every POST (the tests' receiver); on SIGTERM write one line per request:
+    path, arrival, event id, dossier code, whether the signature is valid."""
+    from tests.connected.receivers import HttpReceiver
 
-    records: list[tuple] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def do_POST(self):
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            arrived = time.time()
-            good = hmac.compare_digest(
-                "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest(),
-                self.headers.get("X-OneCua-Signature", ""))
-            body = json.loads(raw)
-            records.append((self.path, arrived, body["id"], body["dossier"]["code"], good))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer((bi.HOST, port), Handler)
-    server.daemon_threads = True
+    receiver = HttpReceiver(secret=SECRET, port=port)
 
     def stop(*_):
         with open(out, "w") as f:
-            for r in list(records):
-                f.write(json.dumps(r) + "\n")
+            for r in list(receiver.requests):
+                f.write(json.dumps((r["path"], r["at"], r["json"]["id"], r["json"]["dossier"]["code"], r["signature_ok"])) + "\n")
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    with open(out + ".count", "w"):
-        pass
 
     def count():
         while True:
-            Path(out + ".count").write_text(str(len(records)))
+            Path(out + ".count").write_text(str(len(receiver.requests)))
             time.sleep(0.5)
 
     threading.Thread(target=count, daemon=True).start()
-    server.serve_forever()
+    receiver.server.serve_forever()
 
 
 # --- load ---------------------------------------------------------------------------------------

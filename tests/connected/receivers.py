@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 class HttpReceiver:
-    def __init__(self, *, secret: str = "", fail_first: int = 0, delay: float = 0.0, redirect: bool = False):
+    def __init__(self, *, secret: str = "", fail_first: int = 0, delay: float = 0.0, redirect: bool = False, port: int = 0):
         self.secret, self.fail_first, self.delay, self.redirect = secret, fail_first, delay, redirect
         self.requests: list[dict] = []  # every POST, in arrival order
         self.lock = threading.Lock()
@@ -67,7 +67,7 @@ class HttpReceiver:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
