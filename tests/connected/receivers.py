@@ -25,8 +25,9 @@ def free_port() -> int:
 
 
 class HttpReceiver:
-    def __init__(self, *, secret: str = "", fail_first: int = 0, delay: float = 0.0, redirect: bool = False, port: int = 0):
+    def __init__(self, *, secret: str = "", fail_first: int = 0, delay: float = 0.0, redirect: bool = False, port: int = 0, fail_at: frozenset[int] = frozenset()):
         self.secret, self.fail_first, self.delay, self.redirect = secret, fail_first, delay, redirect
+        self.fail_at = fail_at  # request numbers (from 0) answered 500
         self.requests: list[dict] = []  # every POST, in arrival order
         self.lock = threading.Lock()
         receiver = self
@@ -56,7 +57,7 @@ class HttpReceiver:
                 if receiver.redirect:
                     status = 302
                 else:
-                    status = 500 if n < receiver.fail_first else 200
+                    status = 500 if n < receiver.fail_first or n in receiver.fail_at else 200
                 item["status"] = status
                 body = b"{}"
                 self.send_response(status)

@@ -251,3 +251,52 @@ def test_the_relay_command_sends_what_is_due(world, receiver):
     assert "Webhook: đã gửi 1" in out.getvalue()
     assert len(receiver.accepted()) == 1
     json.loads(receiver.accepted()[0]["raw"])
+
+
+ACTIONS = ("supplement", "resume", "apologize", "approve", "return")
+
+
+def _act(w, d, step: str):
+    if step == "supplement" and d.state in ("received", "in_processing"):
+        return lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu")
+    if step == "resume" and d.state == "awaiting_supplement":
+        return lifecycle.dossier_resume(dossier=d, actor=w.clerk)
+    if step == "apologize" and d.state in ("received", "in_processing") and d.apologized_at is None:
+        return lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=d.due_date + timedelta(days=3), reason="Chậm")
+    if step == "approve" and d.state in ("received", "in_processing"):
+        return lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
+    if step == "return" and d.state == "approved":
+        return lifecycle.dossier_return_result(dossier=d, actor=w.clerk)
+    return d
+
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+
+@hsettings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(ACTIONS)), max_size=10),
+       failures=st.frozensets(st.integers(0, 20), max_size=8))
+def test_any_interleaving_and_any_failures_keep_each_dossier_in_version_order(world, steps, failures):
+    """Whatever the receiver refuses, each event of each dossier is accepted exactly once, and one
+    dossier's events are accepted in increasing version order."""
+    w = world
+    with HttpReceiver(secret=SECRET, fail_at=failures) as rec:
+        sub = subscription_create(url=rec.url, secret=SECRET)
+        dossiers = [register(w, w.days5, None) for _ in range(3)]
+        for i, step in steps:
+            dossiers[i] = _act(w, dossiers[i], step)
+        now = timezone.now()
+        for k in range(200):
+            Subscription.objects.filter(pk=sub.pk).update(retry_at=None)
+            if _send_all(sub, now=now + timedelta(minutes=k))["more"] is None:
+                break
+        from connected.services.webhooks import subscription_end
+
+        subscription_end(subscription=sub)
+        accepted = rec.accepted()
+    expected = Delivery.objects.filter(subscription=sub).count()
+    assert len(accepted) == expected == len({r["json"]["id"] for r in accepted})
+    for d in dossiers:
+        versions = [r["json"]["dossier"]["version"] for r in accepted if r["json"]["dossier"]["code"] == d.code]
+        assert versions == sorted(set(versions)) and versions[-1] == d.version
+    assert all(r["signature_ok"] for r in rec.requests)
