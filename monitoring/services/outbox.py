@@ -359,17 +359,20 @@ def _deliver_and_mark(messages: list[OutboxMessage], at: datetime) -> None:
     OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], delivered_at__isnull=True).update(delivered_at=at)
 
 
-def outbox_relay(*, batch_size: int = RELAY_BATCH, now: datetime | None = None, max_batches: int | None = None) -> int:
+def outbox_relay(*, batch_size: int = RELAY_BATCH, now: datetime | None = None, max_batches: int | None = None,
+                 max_seconds: float | None = None) -> int:
     """Deliver pending outbox messages (oldest first) into notifications, exactly once; then
-    mail what is pending. Returns the number of messages delivered."""
+    mail what is pending. Returns the number of messages delivered. `max_seconds` stops taking
+    new batches after that long (a task under sustained load ends before its time limit)."""
     with translation.override(settings.LANGUAGE_CODE):  # stored texts: in the office's language
-        return _outbox_relay(batch_size=batch_size, now=now, max_batches=max_batches)
+        return _outbox_relay(batch_size=batch_size, now=now, max_batches=max_batches, max_seconds=max_seconds)
 
 
-def _outbox_relay(*, batch_size: int, now: datetime | None, max_batches: int | None) -> int:
+def _outbox_relay(*, batch_size: int, now: datetime | None, max_batches: int | None, max_seconds: float | None = None) -> int:
     delivered = 0
     batches = 0
-    while max_batches is None or batches < max_batches:
+    stop_at = time.monotonic() + max_seconds if max_seconds is not None else None
+    while (max_batches is None or batches < max_batches) and (stop_at is None or time.monotonic() < stop_at):
         at = now or timezone.now()
         with transaction.atomic():
             batch = list(
