@@ -1,7 +1,6 @@
 """``/api/v1/webhooks/`` (interfaces.md "Connected systems"): administrators only."""
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
