@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from connected import events as ev
@@ -107,14 +107,17 @@ def _expire(sub: Subscription, at: datetime) -> int:
 
 
 def _due_heads(sub: Subscription, at: datetime, limit: int) -> list[Delivery]:
-    """Due deliveries with no earlier pending version of the same dossier, locked (skip locked)."""
-    earlier = Delivery.objects.filter(
-        subscription_id=OuterRef("subscription_id"), dossier_id=OuterRef("dossier_id"), state=D.PENDING,
-    ).filter(Q(version__lt=OuterRef("version")) | Q(version=OuterRef("version"), id__lt=OuterRef("id")))
+    """Due deliveries that are the earliest pending one of their dossier (version, then id),
+    locked (skip locked). The head is found per row through the (subscription, dossier, version)
+    index: a scalar subquery, never turned into a join (an anti-join planned on stale
+    statistics read every pending row once per candidate: 2.7 s instead of 50 ms at 20,000)."""
+    head = (
+        Delivery.objects.filter(subscription_id=OuterRef("subscription_id"), dossier_id=OuterRef("dossier_id"), state=D.PENDING)
+        .order_by("version", "id").values("id")[:1]
+    )
     return list(
         Delivery.objects.select_for_update(skip_locked=True)
-        .filter(subscription=sub, state=D.PENDING, next_at__lte=at)
-        .filter(~Exists(earlier))
+        .filter(subscription=sub, state=D.PENDING, next_at__lte=at, id=Subquery(head))
         .order_by("next_at", "id")[:limit]
     )
 
@@ -132,13 +135,13 @@ def webhook_deliveries_send(*, subscription_id: int, now: datetime | None = None
         return out
     poster = Poster(sub.url)
     started = time.monotonic()
+    out["failed"] += _expire(sub, now or timezone.now())  # once a run: it reads every pending row
     try:
         while time.monotonic() - started < budget_seconds:
             at = now or timezone.now()
             sub.refresh_from_db(fields=["retry_at", "ended_at"])
             if sub.ended_at is not None or (sub.retry_at and sub.retry_at > at):
                 break
-            out["failed"] += _expire(sub, at)
             with transaction.atomic():
                 batch = _due_heads(sub, at, batch_size)
                 if not batch:
