@@ -13,16 +13,11 @@ from connected.events import ALL, EVENT_TYPES
 from connected.models import Subscription
 from connected.services import webhooks as svc
 from dossiers.roles import ADMINISTRATOR, user_roles
-from onecua.api import AutoSchema
+from onecua.api import AutoSchema, ErrorSerializer
 
 TAGS = ["webhooks"]
 MSG_ADMIN = "Chỉ quản trị viên được quản lý đăng ký nhận sự kiện (webhook)."
 MSG_NOT_FOUND = "Không có đăng ký nhận sự kiện số {pk}."
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class SubscriptionOutputSerializer(serializers.Serializer):
