@@ -52,7 +52,8 @@ def deliver_task(subscription_id: int) -> dict:
     from connected.services.webhooks import webhook_deliveries_send
 
     cache.delete(f"connected:wake:{subscription_id}")
-    result = webhook_deliveries_send(subscription_id=subscription_id, budget_seconds=50)
+    # a short run, then back in the queue: other subscriptions and the relay get their turn
+    result = webhook_deliveries_send(subscription_id=subscription_id, budget_seconds=15)
     if result["more"] is not None:
         _wake_later(subscription_id, result["more"])
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in result.items()}

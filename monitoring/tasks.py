@@ -47,9 +47,11 @@ def outbox_relay_task() -> int:
     from monitoring.models import OutboxMessage
     from monitoring.services.outbox import outbox_kick, outbox_relay
 
-    # Under sustained load new messages keep coming: stop well before the time limit (a killed
-    # task rolls its batch back) and let the next run take the rest.
-    delivered = outbox_relay(max_seconds=60)
+    # Under sustained load new messages keep coming and a relay that drains "until nothing is
+    # pending" never ends: it held both worker processes and ran into its time limit (a killed
+    # task rolls its batch back), and the tasks queued behind it (webhooks) starved. A run takes
+    # what it can in 10 s; the next kick (one per second per web process under load) goes on.
+    delivered = outbox_relay(max_seconds=10)
     if OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=timezone.now()).exists():
         outbox_kick()
     return delivered
