@@ -106,18 +106,22 @@ def _expire(sub: Subscription, at: datetime) -> int:
     )
 
 
+def _head():
+    """The id of the earliest pending delivery (version, then id) of the outer row's dossier."""
+    return (
+        Delivery.objects.filter(subscription_id=OuterRef("subscription_id"), dossier_id=OuterRef("dossier_id"), state=D.PENDING)
+        .order_by("version", "id").values("id")[:1]
+    )
+
+
 def _due_heads(sub: Subscription, at: datetime, limit: int) -> list[Delivery]:
     """Due deliveries that are the earliest pending one of their dossier (version, then id),
     locked (skip locked). The head is found per row through the (subscription, dossier, version)
     index: a scalar subquery, never turned into a join (an anti-join planned on stale
     statistics read every pending row once per candidate: 2.7 s instead of 50 ms at 20,000)."""
-    head = (
-        Delivery.objects.filter(subscription_id=OuterRef("subscription_id"), dossier_id=OuterRef("dossier_id"), state=D.PENDING)
-        .order_by("version", "id").values("id")[:1]
-    )
     return list(
         Delivery.objects.select_for_update(skip_locked=True)
-        .filter(subscription=sub, state=D.PENDING, next_at__lte=at, id=Subquery(head))
+        .filter(subscription=sub, state=D.PENDING, next_at__lte=at, id=Subquery(_head()))
         .order_by("next_at", "id")[:limit]
     )
 
@@ -178,7 +182,9 @@ def webhook_deliveries_send(*, subscription_id: int, now: datetime | None = None
     finally:
         poster.close()
     sub.refresh_from_db(fields=["retry_at"])
-    nxt = Delivery.objects.filter(subscription=sub, state=D.PENDING).aggregate(t=Min("next_at"))["t"]
+    # the next time something can go: the earliest due time among the heads (a later version
+    # waiting behind a retrying one is not due before it)
+    nxt = Delivery.objects.filter(subscription=sub, state=D.PENDING, id=Subquery(_head())).aggregate(t=Min("next_at"))["t"]
     if nxt is not None:
         out["more"] = max(nxt, sub.retry_at) if sub.retry_at else nxt
     return out
