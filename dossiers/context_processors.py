@@ -17,6 +17,9 @@ NAV_HOOKS: list = []
 #: Menu entries from other apps: each ``hook(user, roles) -> [(label, url, count or None), …]``
 #: adds entries to the "Theo dõi" group (the ``citizens`` app registers feedback and scorecard).
 MENU_HOOKS: list = []
+#: Administrators' entries from other apps: each ``hook(user, roles) -> [(label, url), …]`` adds
+#: entries to the "Danh mục" group (the ``connected`` app registers connected systems, notices).
+ADMIN_MENU_HOOKS: list = []
 
 
 def _may_open(user, url: str) -> bool:
@@ -73,6 +76,9 @@ def nav(request):
             item(_("Lịch làm việc"), reverse("dossiers:calendar")),
             item(_("Đơn vị, thủ tục"), reverse("admin:index")),
         ]})
+        for hook in ADMIN_MENU_HOOKS:
+            for label, url in hook(user, roles):
+                groups[-1]["items"].append(item(label, url))
     for group in groups:  # only the pages this user may open (the views' own rules)
         group["items"] = [i for i in group["items"] if _may_open(user, i["url"])]
     groups = [g for g in groups if g["items"]]

@@ -23,6 +23,8 @@ SERVICE_FIELD_MAP = {
     "applicant.phone": "applicant_phone",
     "applicant.address": "applicant_address",
     "applicant.email": "applicant_email",
+    "applicant.notify_email": "applicant_notify_email",
+    "applicant.notify_sms": "applicant_notify_sms",
     "on_the_spot": "on_the_spot",
     "channel": "channel",
     "return_channel": "return_channel",
@@ -55,6 +57,8 @@ class ApplicantFields(forms.Form):
     applicant_phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
     applicant_address = forms.CharField(label=_("Địa chỉ"), required=False)
     applicant_email = forms.CharField(label=_("Email"), required=False)
+    applicant_notify_email = forms.BooleanField(label=_("Nhận thông báo qua email"), required=False)
+    applicant_notify_sms = forms.BooleanField(label=_("Nhận thông báo qua SMS"), required=False)
 
     def applicant(self) -> dict[str, str]:
         data = self.cleaned_data
@@ -64,6 +68,8 @@ class ApplicantFields(forms.Form):
             "phone": data.get("applicant_phone", ""),
             "address": data.get("applicant_address", ""),
             "email": data.get("applicant_email", ""),
+            "notify_email": data.get("applicant_notify_email", False),
+            "notify_sms": data.get("applicant_notify_sms", False),
         }
 
     def clean(self):

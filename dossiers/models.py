@@ -368,6 +368,9 @@ class Dossier(models.Model):
     # the phone as its national digits, kept in step with the two columns above on every write.
     applicant_name_folded = DerivedCharField(max_length=255, source="applicant_name", derive=search_text.fold)
     applicant_phone_digits = DerivedCharField(max_length=20, source="applicant_phone", derive=search_text.phone_digits)
+    # D22: the applicant's consent, given at intake, to notices by e-mail / SMS (connected app)
+    notify_email = models.BooleanField(_("nhận thông báo qua email"), default=False)
+    notify_sms = models.BooleanField(_("nhận thông báo qua SMS"), default=False)
     request_content = models.CharField(_("nội dung yêu cầu giải quyết"), max_length=1000, blank=True)
     documents = models.JSONField(_("thành phần hồ sơ"), default=list, blank=True)
     copies = models.PositiveSmallIntegerField(_("số lượng hồ sơ (bộ)"), default=1)

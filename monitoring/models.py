@@ -104,6 +104,9 @@ class OutboxMessage(models.Model):
         EVENT = "event", _("Thao tác trên hồ sơ")
         FLAG = "flag", _("Cảnh báo hạn xử lý")
         DIGEST = "digest", _("Tổng hợp hằng ngày")
+        # handled by the app registered in services.outbox.TOPIC_HANDLERS (connected: webhooks,
+        # notices to citizens)
+        CONNECTED = "connect", _("Hệ thống kết nối, thông báo công dân")
 
     topic = models.CharField(_("loại"), max_length=8, choices=Topic.choices)
     dedupe_key = models.CharField(max_length=100)  # unique: see Meta (no extra LIKE index)

@@ -13,6 +13,7 @@ import logging
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
 from onecua.locks import singleton_lock
 
@@ -43,9 +44,17 @@ def deadline_sweep_task(trigger: str = "beat") -> dict:
 @shared_task(name="monitoring.outbox_relay", soft_time_limit=110, time_limit=120, **RETRY)
 def outbox_relay_task() -> int:
     """Drain the outbox into notifications and e-mails (kicked after commits; beat: every minute)."""
-    from monitoring.services.outbox import outbox_relay
+    from monitoring.models import OutboxMessage
+    from monitoring.services.outbox import outbox_kick, outbox_relay
 
-    return outbox_relay()
+    # Under sustained load new messages keep coming and a relay that drains "until nothing is
+    # pending" never ends: it held both worker processes and ran into its time limit (a killed
+    # task rolls its batch back), and the tasks queued behind it (webhooks) starved. A run takes
+    # what it can in 10 s; the next kick (one per second per web process under load) goes on.
+    delivered = outbox_relay(max_seconds=10)
+    if OutboxMessage.objects.filter(delivered_at__isnull=True, available_at__lte=timezone.now()).exists():
+        outbox_kick()
+    return delivered
 
 
 @shared_task(name="monitoring.supervisor_digest", soft_time_limit=600, time_limit=660, **RETRY)

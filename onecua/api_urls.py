@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include(papers_urls.api_urlpatterns)),  # before dossiers' "unknown action" catch-all
     path("", include("dossiers.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("connected.api.urls")),
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "monitoring",
     "citizens",
     "papers",
+    "connected",
 ]
 
 MIDDLEWARE = [
@@ -346,6 +347,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="40", hour="2"),
         "options": {"expire_seconds": 6 * 60 * 60},
     },
+    # Webhooks and notices to citizens that are due (retries, kicks lost while the broker was
+    # down), every minute (https://crontab.guru/#*_*_*_*_*)
+    "connected-due": {
+        "task": "connected.due",
+        "schedule": crontab(minute="*"),
+        "options": {"expire_seconds": 50},
+    },
     # Report roll-up: rebuild yesterday and every stale or missing day, 01:15 (https://crontab.guru/#15_1_*_*_*)
     "reporting-rollup-nightly": {
         "task": "reporting.tasks.rollup_nightly_task",
@@ -469,3 +477,17 @@ CITIZEN_POST_RATE_PER_ADDRESS = env.int("CITIZEN_POST_RATE_PER_ADDRESS", default
 INTAKE_BACKDATE_DAYS = env.int("INTAKE_BACKDATE_DAYS", default=30)
 # A public verification (code + 4 digits) lasts this long in the browser's session.
 PUBLIC_VERIFICATION_MINUTES = env.int("PUBLIC_VERIFICATION_MINUTES", default=30)
+
+# Connected systems and notices to citizens (connected app; interfaces.md "Connected systems", D22).
+# Webhook targets on loopback/private addresses are refused unless allowed (tests, a closed LAN).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# A receiver's connect/read timeout (seconds); the whole exchange is cut at twice that.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Retries: delays base × 2^(n−1) up to an hour, for WEBHOOK_RETRY_HOURS after the event.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
+# SMS gateway for notices to citizens: JSON over HTTP (empty: SMS are only logged, phone masked).
+SMS_URL = env.str("SMS_URL", default="")
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="json")
+SMS_TOKEN = env.str("SMS_TOKEN", default="")
+NOTICE_RETRY_BASE_SECONDS = env.float("NOTICE_RETRY_BASE_SECONDS", default=60.0)

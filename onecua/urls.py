@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("monitoring.urls")),  # namespace "monitoring" (app_name)
     path("", include("citizens.urls")),  # namespace "citizens" (app_name)
     path("", include("papers.urls")),  # namespace "papers" (app_name)
+    path("", include("connected.urls")),  # namespace "connected" (app_name)
 ]
 
 admin.site.site_header = "OneCua – Quản trị"

@@ -292,6 +292,10 @@ class DossierCreateApi(DossierApiView):
             phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
             address = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
             email = serializers.CharField(required=False, allow_blank=True, default="", max_length=254)
+            notify_email = serializers.BooleanField(
+                default=False, help_text="Người nộp đồng ý nhận thông báo qua email (D22; cần `email`).")
+            notify_sms = serializers.BooleanField(
+                default=False, help_text="Người nộp đồng ý nhận thông báo qua SMS (D22; cần `phone`).")
 
         class DocumentSerializer(serializers.Serializer):
             name = serializers.CharField(max_length=500)

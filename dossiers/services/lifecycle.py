@@ -59,6 +59,8 @@ MSG_PHONE = identity.MSG_PHONE
 MSG_ON_THE_SPOT = "Thủ tục này không áp dụng “4 tại chỗ”."
 MSG_NOT_IN_FUTURE = "Thời điểm thao tác không được ở tương lai."
 MSG_BEFORE_CALENDAR = intake_bounds.MSG_BEFORE_CALENDAR
+MSG_NOTIFY_EMAIL = "Cần địa chỉ email để gửi thông báo qua email."
+MSG_NOTIFY_SMS = "Cần số điện thoại để gửi thông báo qua SMS."
 
 # Stored in the dossier's record (data, not UI text): always Vietnamese, whatever the
 # language of the user who caused them.
@@ -315,9 +317,22 @@ def applicant_validate(applicant: dict[str, str]) -> dict[str, str]:
             validate_email(cleaned["email"])
         except ValidationError:
             errors["applicant.email"] = ["Địa chỉ email không hợp lệ."]
+    # D22: consent to notices (issue 17); a channel needs its address
+    cleaned["notify_email"] = _consent(applicant.get("notify_email"))
+    cleaned["notify_sms"] = _consent(applicant.get("notify_sms"))
+    if cleaned["notify_email"] and not cleaned["email"] and "applicant.email" not in errors:
+        errors["applicant.notify_email"] = [MSG_NOTIFY_EMAIL]
+    if cleaned["notify_sms"] and not cleaned["phone"] and "applicant.phone" not in errors:
+        errors["applicant.notify_sms"] = [MSG_NOTIFY_SMS]
     if errors:
         raise DossierError("Thông tin người nộp chưa hợp lệ.", errors=errors)
     return cleaned
+
+
+def _consent(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "on", "yes"}
+    return bool(value)
 
 
 @transaction.atomic
@@ -390,6 +405,8 @@ def dossier_register(
         applicant_phone=cleaned["phone"],
         applicant_address=cleaned["address"],
         applicant_email=cleaned["email"],
+        notify_email=cleaned["notify_email"],
+        notify_sms=cleaned["notify_sms"],
         request_content=request_content or procedure.name,
         documents=documents if documents is not None else [
             {"name": name, "originals": 0, "copies": 1} for name in procedure.document_list

@@ -300,3 +300,11 @@ def stylesheet(context, name: str):
     else:
         href = static(name)
     return format_html('<link rel="stylesheet" href="{}">', href)
+
+
+@register.simple_tag(takes_context=True)
+def dossier_panels(context, dossier):
+    """Panels other apps add to the dossier page (``dossiers.panels.DOSSIER_PANELS``)."""
+    from dossiers.panels import dossier_panels_render
+
+    return dossier_panels_render(context.get("request"), dossier)

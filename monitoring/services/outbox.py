@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -132,24 +133,32 @@ KICK_WINDOW_SECONDS = 1.0
 _kick_window = {"until": 0.0}
 
 
-def outbox_kick(*, countdown: float | None = None) -> bool:
-    """Ask a worker to drain the outbox. Never raises: a broker outage only delays delivery."""
-    from monitoring.tasks import outbox_relay_task
-
-    app = outbox_relay_task.app
+def task_publish(task, *, args: tuple = (), countdown: float | None = None) -> bool:
+    """Publish `task` on its own short-lived broker connection (no retry loop, short timeouts);
+    eager (tests, single process): run it here at once. Never raises: a broker outage only
+    delays the work (the rows wait), and a later kick or beat runs it. Used by other apps'
+    kicks too (``connected``)."""
+    app = task.app
     try:
-        if app.conf.task_always_eager:  # tests and single-process setups: drain right here
-            outbox_relay_task.apply_async()
+        if app.conf.task_always_eager:  # tests and single-process setups: run right here
+            task.apply_async(args=args)
             return True
         options = dict(KICK_TRANSPORT_OPTIONS)
         if str(app.conf.broker_url or "").startswith(("redis://", "rediss://")):
             options.update(KICK_REDIS_OPTIONS)
         with app.connection_for_write(transport_options=options) as conn:
-            outbox_relay_task.apply_async(retry=False, connection=conn, countdown=countdown)
+            task.apply_async(args=args, retry=False, connection=conn, countdown=countdown)
         return True
     except Exception as exc:  # the broker is down or unreachable: the rows wait for later
-        logger.warning("outbox kick not published (%s: %s); messages wait for the next relay", type(exc).__name__, exc)
+        logger.warning("%s not published (%s: %s); it waits for the next kick", task.name, type(exc).__name__, exc)
         return False
+
+
+def outbox_kick(*, countdown: float | None = None) -> bool:
+    """Ask a worker to drain the outbox. Never raises: a broker outage only delays delivery."""
+    from monitoring.tasks import outbox_relay_task
+
+    return task_publish(outbox_relay_task, countdown=countdown)
 
 
 def outbox_kick_on_commit() -> None:
@@ -327,22 +336,43 @@ def _deliver(messages: list[OutboxMessage], now: datetime) -> list[Notification]
     return out
 
 
+#: Topics other apps relay themselves, registered in their ``AppConfig.ready()`` (monitoring
+#: never imports them): ``handler(messages, at)`` runs inside the relay's transaction, so what it
+#: writes (the ``connected`` app: webhook deliveries, notices to citizens) commits together with
+#: the messages being marked delivered, exactly once.
+TOPIC_HANDLERS: dict[str, Callable[[list[OutboxMessage], datetime], None]] = {}
+#: Steps that ``manage.py outbox_relay`` runs after the relay, in this process (no worker
+#: needed): ``hook() -> str`` delivers what is due and says what it did (``connected``).
+DRAIN_HOOKS: list[Callable[[], str]] = []
+
+
 def _deliver_and_mark(messages: list[OutboxMessage], at: datetime) -> None:
-    Notification.objects.bulk_create(_deliver(messages, at), ignore_conflicts=True)
+    by_handler: dict[str, list[OutboxMessage]] = defaultdict(list)
+    for m in messages:
+        if m.topic in TOPIC_HANDLERS:
+            by_handler[m.topic].append(m)
+    for topic, items in by_handler.items():
+        TOPIC_HANDLERS[topic](items, at)
+    Notification.objects.bulk_create(
+        _deliver([m for m in messages if m.topic not in TOPIC_HANDLERS], at), ignore_conflicts=True,
+    )
     OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], delivered_at__isnull=True).update(delivered_at=at)
 
 
-def outbox_relay(*, batch_size: int = RELAY_BATCH, now: datetime | None = None, max_batches: int | None = None) -> int:
+def outbox_relay(*, batch_size: int = RELAY_BATCH, now: datetime | None = None, max_batches: int | None = None,
+                 max_seconds: float | None = None) -> int:
     """Deliver pending outbox messages (oldest first) into notifications, exactly once; then
-    mail what is pending. Returns the number of messages delivered."""
+    mail what is pending. Returns the number of messages delivered. `max_seconds` stops taking
+    new batches after that long (a task under sustained load ends before its time limit)."""
     with translation.override(settings.LANGUAGE_CODE):  # stored texts: in the office's language
-        return _outbox_relay(batch_size=batch_size, now=now, max_batches=max_batches)
+        return _outbox_relay(batch_size=batch_size, now=now, max_batches=max_batches, max_seconds=max_seconds)
 
 
-def _outbox_relay(*, batch_size: int, now: datetime | None, max_batches: int | None) -> int:
+def _outbox_relay(*, batch_size: int, now: datetime | None, max_batches: int | None, max_seconds: float | None = None) -> int:
     delivered = 0
     batches = 0
-    while max_batches is None or batches < max_batches:
+    stop_at = time.monotonic() + max_seconds if max_seconds is not None else None
+    while (max_batches is None or batches < max_batches) and (stop_at is None or time.monotonic() < stop_at):
         at = now or timezone.now()
         with transaction.atomic():
             batch = list(
@@ -369,6 +399,8 @@ def _outbox_relay(*, batch_size: int, now: datetime | None, max_batches: int | N
                         logger.exception("outbox message %s failed (attempt %s)", m.dedupe_key, m.attempts)
             delivered += OutboxMessage.objects.filter(pk__in=[m.pk for m in batch], delivered_at=at).count()
         batches += 1
+        if len(batch) < batch_size:
+            break  # caught up: what arrives meanwhile is the next kick's (a relay never chases a trickle)
     notification_emails_send(now=now)
     return delivered
 

@@ -223,6 +223,14 @@ MATRIX: list[Row] = [
     Row("monitoring:notifications", page()),
     Row("monitoring:notifications_read_all", page(ok=ANY_REDIRECT), method="post"),
     Row("monitoring:notification_open", page(ok=404), method="post", kwargs=lambda o: {"pk": 999999}),
+    # --- connected systems and notice templates (administrators; issue 17)
+    Row("connected:admin", page(has(ADMINISTRATOR))),
+    Row("connected:subscription_add", page(has(ADMINISTRATOR), ok=400), method="post", data={}),
+    Row("connected:subscription_end", page(has(ADMINISTRATOR), ok=404), method="post", kwargs=lambda o: {"pk": 999999}),
+    Row("connected:delivery_resend", page(has(ADMINISTRATOR), ok=404), method="post", kwargs=lambda o: {"pk": 999999}),
+    Row("connected:template_edit", page(has(ADMINISTRATOR)), kwargs=lambda o: {"kind": "result", "channel": "sms"}),
+    Row("api-webhook-list", api(has(ADMINISTRATOR)), api=True),
+    Row("api-webhook-detail", api(has(ADMINISTRATOR), ok=405), kwargs=lambda o: {"pk": 999999}, api=True),
     # --- REST API v1 (token auth; anonymous → 401)
     Row("api-dossier-list", api(), api=True),
     Row("api-dossier-detail", api_dossier(), kwargs=code, per_dossier=True, api=True),
