@@ -196,5 +196,5 @@ class DossierFilterForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Mã hồ sơ, tên người nộp, số CCCD hoặc số điện thoại"), required=False, max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "placeholder": _("Ví dụ: 000.00.12.H23-220128-0001, nguyen van an, 001090001234, 0912345678")}),
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "placeholder": _("Ví dụ: 000.00.12.H23-220128-0001, nguyen van an, 001090001234, 0987 654 321")}),
     )

@@ -286,7 +286,8 @@ def check(action: str, case: Case, actor: Actor | None) -> None:
         if actor.unit_id is None:
             raise ForbiddenError(MSG_NOT_STAFF)
         if not any(_matches(actor, case, c, now=False) for c in WHO_MAY[action]):
-            present = [c for c in _present_clauses(action, case) if not c.on_the_spot or case.d.on_the_spot]
+            present = [c for c in _present_clauses(action, case) if not c.on_the_spot or case.d.on_the_spot] or [
+                c for c in WHO_MAY[action] if not c.on_the_spot or case.d.on_the_spot]
             who = _who(case, present)
             msg = MSG_ADMIN if ADMINISTRATOR in actor.roles else MSG_ONLY
             raise ForbiddenError(msg.format(who=who, verb=verb))

@@ -21,6 +21,7 @@ from dossiers.services import lifecycle
 from tests.dossiers.test_forms_tt03 import at, receive, world  # noqa: F401 (fixture)
 from tests.dossiers.test_intake_pages import intake_post
 from tests.dossiers.test_intake_pages import w as intake_world  # noqa: F401 (fixture)
+from tests.dossiers.lifecycle_fixtures import approve_after_handover
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def _public(client, d) -> str:
 def test_public_page_of_a_returned_dossier_shows_no_appointment_nor_handling_unit(world):
     d = receive(world, at(2026, 3, 2, 8, 30))
     lifecycle.dossier_apologize(dossier=d, actor=world["bleader"], new_date=date(2026, 4, 28), reason="Chậm", at=at(2026, 3, 20, 9))
-    lifecycle.dossier_approve(dossier=d, actor=world["bleader"], at=at(2026, 4, 20, 9))
+    approve_after_handover(dossier=d, actor=world["bleader"], at=at(2026, 4, 20, 9))
     open_html = _public(Client(), Dossier.objects.get(pk=d.pk))
     assert "Đơn vị đang xử lý" in open_html and "Hẹn lại ngày trả kết quả: 28/04/2026" in open_html
     lifecycle.dossier_return_result(dossier=d, actor=world["clerk"], at=at(2026, 4, 21, 9))
@@ -84,7 +85,7 @@ def test_public_page_of_a_returned_dossier_shows_no_appointment_nor_handling_uni
 
 def test_an_incomplete_evaluation_answers_with_its_error_in_view(world):
     d = receive(world, at(2026, 3, 2, 8, 30))
-    lifecycle.dossier_approve(dossier=d, actor=world["bleader"], at=at(2026, 3, 20, 9))
+    approve_after_handover(dossier=d, actor=world["bleader"], at=at(2026, 3, 20, 9))
     lifecycle.dossier_return_result(dossier=d, actor=world["clerk"], at=at(2026, 3, 21, 9))
     c = Client()
     page = _public(c, Dossier.objects.get(pk=d.pk))

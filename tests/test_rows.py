@@ -89,5 +89,6 @@ def test_the_intake_writes_its_rows_in_one_statement(django_user_model):
     assert all(f'INSERT INTO "{m._meta.db_table}"' in inserts[0] for m in (Dossier, DossierStep, DossierEvent))
     stored = Dossier.objects.get(pk=dossier.pk)
     assert stored.code == dossier.code and stored.code.startswith(f"{centre.code}-")
-    assert list(stored.steps.order_by("order").values_list("unit_id", flat=True)) == [agency.pk, centre.pk]
+    # the template ends at another unit than the lead: the lead's decision step follows (D17)
+    assert list(stored.steps.order_by("order").values_list("unit_id", flat=True)) == [agency.pk, centre.pk, agency.pk]
     assert stored.events.get().action == "receive"

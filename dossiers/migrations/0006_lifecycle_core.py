@@ -38,10 +38,18 @@ class Migration(migrations.Migration):
             name='unit',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dossiers.unit'),
         ),
-        migrations.AddField(
-            model_name='dossierstep',
-            name='kind',
-            field=models.CharField(choices=[('reception', 'Tiếp nhận'), ('processing', 'Xử lý'), ('return', 'Trả kết quả')], default='processing', max_length=12),
+        # ADD COLUMN … DEFAULT on every database: SQLite's schema editor would rebuild the step
+        # table for a NOT NULL column and drop the raw-SQL index of 0003 (dossier_step_unit)
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunSQL(
+                "ALTER TABLE dossiers_dossierstep ADD COLUMN kind varchar(12) NOT NULL DEFAULT 'processing'",
+                "ALTER TABLE dossiers_dossierstep DROP COLUMN kind",
+            )],
+            state_operations=[migrations.AddField(
+                model_name='dossierstep',
+                name='kind',
+                field=models.CharField(choices=[('reception', 'Tiếp nhận'), ('processing', 'Xử lý'), ('return', 'Trả kết quả')], default='processing', max_length=12),
+            )],
         ),
         migrations.AlterField(
             model_name='dossier',

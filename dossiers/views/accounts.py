@@ -24,7 +24,7 @@ class PasswordChange(PasswordChangeView):
         if target and url_has_allowed_host_and_scheme(target, {self.request.get_host()},
                                                       require_https=self.request.is_secure()):
             return target
-        return reverse("home")
+        return reverse("password_change_done")
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "forced": bool(self.request.session.get(SESSION_FLAG)),

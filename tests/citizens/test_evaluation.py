@@ -60,9 +60,10 @@ def test_officer_falls_back_to_last_assigned_step(world):
     """A transfer clears the dossier's assignee; the officer of the last step with one counts."""
     p = world["people"]
     d = register(world, procedure="lien_thong")
+    lifecycle.dossier_transfer(dossier=d, actor=None, at=at(2022, 1, 28, 9, 45))  # the counter's hand-over
     lifecycle.dossier_assign(dossier=d, actor=p["leader"], officer=p["officer"], at=at(2022, 1, 28, 10))
     lifecycle.dossier_transfer(dossier=d, actor=p["officer"], at=at(2022, 2, 7, 10))
-    lifecycle.dossier_approve(dossier=d, actor=p["leader"], at=at(2022, 2, 8, 10))
+    lifecycle.dossier_approve(dossier=d, actor=None, at=at(2022, 2, 8, 10))
     lifecycle.dossier_return_result(dossier=d, actor=p["clerk"], at=at(2022, 2, 8, 15))
     d.refresh_from_db()
     assert d.assigned_to is None

@@ -95,6 +95,7 @@ def make_returned(world) -> Dossier:
     """Received 28/01/2022 (due 11/02), supplement, apology with a new date, approved, returned."""
     p = world["people"]
     d = register(world)
+    lifecycle.dossier_transfer(dossier=d, actor=p["clerk"], at=at(2022, 1, 28, 9, 45))  # the counter's hand-over
     lifecycle.dossier_assign(dossier=d, actor=p["leader"], officer=p["officer"], at=at(2022, 1, 28, 10), note=NOTES["assign"])
     lifecycle.dossier_request_supplement(
         dossier=d, actor=p["officer"], reason=NOTES["supplement"], documents=NOTES["supplement_docs"], at=at(2022, 2, 7, 9),

@@ -20,6 +20,7 @@ from dossiers.services import lifecycle
 from monitoring.services.outbox import outbox_relay
 from tests.connected.conftest import APPLICANT
 from tests.monitoring.conftest import PASSWORD, register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +33,11 @@ def _relay_and_send():
 def _life(w):
     """Receipt, supplement, resume, apology, approval, return: six events, five with notices."""
     d = register(w, w.days5, None, applicant=APPLICANT)
-    d = lifecycle.dossier_assign(dossier=d, actor=w.lead_just, officer=w.off_just)
+    d = assign_after_handover(dossier=d, actor=w.lead_just, officer=w.off_just)
     d = lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu tờ khai")
     d = lifecycle.dossier_resume(dossier=d, actor=w.clerk)
     d = lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=d.due_date + timedelta(days=7), reason="Chờ xác minh")
-    d = lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
+    d = approve_after_handover(dossier=d, actor=w.lead_just)
     d = lifecycle.dossier_return_result(dossier=d, actor=w.clerk)
     return d
 
@@ -109,7 +110,7 @@ def test_an_administrator_edits_a_template_with_a_preview(world, client, smtp, s
     ok = client.post(url, {"body": "KQ ho so {ma_ho_so}: {trang_thai}", "save": "1"})
     assert ok.status_code == 302
     d = register(world, world.days5, None, applicant=APPLICANT)
-    lifecycle.dossier_approve(dossier=d, actor=world.lead_just)
+    approve_after_handover(dossier=d, actor=world.lead_just)
     _relay_and_send()
     assert sms_receiver.requests[-1]["json"]["text"] == f"KQ ho so {d.code}: Chờ trả kết quả"
 

@@ -28,6 +28,7 @@ from monitoring.services.outbox import outbox_relay
 from tests.connected.conftest import APPLICANT, SECRET
 from tests.connected.receivers import HttpReceiver
 from tests.monitoring.conftest import register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -139,11 +140,11 @@ def test_a_dossier_life_arrives_in_version_order_after_an_outage(world):
     with HttpReceiver(secret=SECRET, fail_first=3) as rec:
         sub = subscription_create(url=rec.url, secret=SECRET)
         d = register(w, w.days5, None)
-        d = lifecycle.dossier_assign(dossier=d, actor=w.lead_just, officer=w.off_just)
+        d = assign_after_handover(dossier=d, actor=w.lead_just, officer=w.off_just)
         d = lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu tờ khai")
         d = lifecycle.dossier_resume(dossier=d, actor=w.clerk)
         d = lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=d.due_date + timedelta(days=7), reason="Chờ xác minh")
-        d = lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
+        d = approve_after_handover(dossier=d, actor=w.lead_just)
         d = lifecycle.dossier_return_result(dossier=d, actor=w.clerk)
         now = timezone.now()
         for i in range(40):  # the sender comes back as retries fall due (time moves on)
@@ -264,7 +265,7 @@ def _act(w, d, step: str):
     if step == "apologize" and d.state in ("received", "in_processing") and d.apologized_at is None:
         return lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=d.due_date + timedelta(days=3), reason="Chậm")
     if step == "approve" and d.state in ("received", "in_processing"):
-        return lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
+        return approve_after_handover(dossier=d, actor=w.lead_just)
     if step == "return" and d.state == "approved":
         return lifecycle.dossier_return_result(dossier=d, actor=w.clerk)
     return d

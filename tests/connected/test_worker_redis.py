@@ -24,6 +24,7 @@ from tests.connected.conftest import APPLICANT, SECRET
 from tests.connected.receivers import HttpReceiver, SmtpReceiver
 from tests.monitoring.conftest import celery_broker, make_world, register
 from tests.monitoring.test_outbox_redis import redis_server  # noqa: F401 (fixture)
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -69,12 +70,12 @@ def test_a_dossier_life_reaches_subscribers_and_the_citizen_through_the_worker(r
                 return out
 
             d = timed(lambda: register(w, w.lien, None, applicant=APPLICANT))
-            d = timed(lambda: lifecycle.dossier_assign(dossier=d, actor=w.lead_build, officer=w.off_build))
+            d = timed(lambda: assign_after_handover(dossier=d, actor=w.lead_build, officer=w.off_build))
             d = timed(lambda: lifecycle.dossier_transfer(dossier=d, actor=w.off_build))
             d = timed(lambda: lifecycle.dossier_request_supplement(dossier=d, actor=w.lead_just, reason="Thiếu bản vẽ"))
             d = timed(lambda: lifecycle.dossier_resume(dossier=d, actor=w.clerk))
             d = timed(lambda: lifecycle.dossier_apologize(dossier=d, actor=w.lead_build, new_date=d.due_date + timedelta(days=10), reason="Chờ ý kiến"))
-            d = timed(lambda: lifecycle.dossier_approve(dossier=d, actor=w.lead_build))
+            d = timed(lambda: approve_after_handover(dossier=d, actor=w.lead_build))
             d = timed(lambda: lifecycle.dossier_return_result(dossier=d, actor=w.clerk))
             # the slow subscriber (3 s per answer) never holds an action up
             assert max(timings) < 1.5, timings

@@ -165,3 +165,33 @@ def walk_to(dossier: Dossier, action: str = "approve", *, at=None, **params) -> 
     defaults = {"approve": {"note": ""}, "refuse": {"reason": "Không đủ điều kiện"}, "stop": {"reason": "Dừng"}}
     return svc.dossier_transition(dossier=dossier, action=action, actor=None, at=when,
                                   params={**defaults.get(action, {}), **params})
+
+
+def _handed_over(dossier: Dossier, at=None) -> Dossier:
+    from dossiers.services import lifecycle as svc
+
+    d = Dossier.objects.get(pk=dossier.pk)
+    if d.state == "received":
+        d = svc.dossier_transfer(dossier=d, actor=None, at=at)  # the counter's hand-over (D18)
+    return d
+
+
+def assign_after_handover(*, dossier: Dossier, at=None, **kwargs) -> Dossier:
+    """``dossier_assign`` for tests whose dossier is still at the counter: handed over first (as
+    the system, at the same instant), then assigned by the given actor."""
+    from dossiers.services import lifecycle as svc
+
+    return svc.dossier_assign(dossier=_handed_over(dossier, at), at=at, **kwargs)
+
+
+def approve_after_handover(*, dossier: Dossier, at=None, **kwargs) -> Dossier:
+    """``dossier_approve`` by the given actor once the dossier is at the lead unit's final step
+    (handed over and passed on by the system at the same instant when it was not yet)."""
+    from dossiers.services import lifecycle as svc
+
+    d = _handed_over(dossier, at)
+    case = svc.case_of(d)
+    while case.current() is not None and case.current().order < case.lead_final().order:
+        d = svc.dossier_transfer(dossier=d, actor=None, at=at)
+        case = svc.case_of(d)
+    return svc.dossier_approve(dossier=d, at=at, **kwargs)

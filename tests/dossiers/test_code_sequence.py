@@ -158,19 +158,22 @@ def test_two_concurrent_transitions_one_wins_the_other_conflicts(transactional_d
     """While one transaction holds the dossier (approving it), a second action on it gets a
     ConflictError at once instead of waiting or overwriting; the first one completes."""
     require_postgres()
-    officer = staff["officer"]
-    d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9))
+    from dossiers import hooks
+
+    leader = staff["justice_leader"]
+    d = svc.dossier_transfer(dossier=register(procedures["days5"], org, received_at=at(2022, 3, 1, 9)), actor=None)
     holding, release = threading.Event(), threading.Event()
 
+    def hold(dossier, actor, payload):  # inside the approval's transaction, the row locked
+        holding.set()
+        assert release.wait(timeout=30)
+        return {}
+
     def slow_approve(i):
-        def change(locked, when):
-            holding.set()
-            assert release.wait(timeout=30)
-            svc._resolve(locked, when, "approved", "")
+        svc.dossier_approve(dossier=Dossier.objects.get(pk=d.pk), actor=leader, at=at(2022, 3, 3, 9))
 
-        svc.dossier_transition(dossier=Dossier.objects.get(pk=d.pk), action=Action.APPROVE, actor=officer,
-                               at=at(2022, 3, 3, 9), change=change)
-
+    hooks.ACTION_HOOKS.setdefault("approve", []).append(hold)
+    officer = leader
     worker = threading.Thread(target=lambda: _run_threads(slow_approve, 1) and None)
     worker.start()
     try:
@@ -182,8 +185,9 @@ def test_two_concurrent_transitions_one_wins_the_other_conflicts(transactional_d
     finally:
         release.set()
         worker.join(timeout=60)
+        hooks.ACTION_HOOKS["approve"].remove(hold)
     connection.close()
     d = Dossier.objects.get(pk=d.pk)
-    assert (d.state, d.outcome, d.version) == (DossierState.APPROVED, "approved", 1)
+    assert (d.state, d.outcome, d.version) == (DossierState.APPROVED, "approved", 2)
     assert list(DossierEvent.objects.filter(dossier=d).order_by("id").values_list("action", flat=True)) == [
-        "receive", Action.APPROVE]
+        "receive", Action.TRANSFER, Action.APPROVE]

@@ -21,10 +21,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from dossiers.calendar import LOCAL_TZ
-from dossiers.models import Counter, Dossier, DossierEvent, DossierPause, Field, Procedure, ProcedureStep, StaffProfile, Unit
+from dossiers.models import Counter, Dossier, DossierPause, Field, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import COUNTER_CLERK, LEADER, OFFICER, role_group_name, roles_sync
 from dossiers.services import lifecycle
 from dossiers.views.forms import control_sheet_rows
+from tests.dossiers.lifecycle_fixtures import assign_after_handover
 
 pytestmark = [
     pytest.mark.django_db,
@@ -101,15 +102,19 @@ def full_history(w, start=(2026, 3, 2)) -> Dossier:
     y, m, d0 = start
     d = receive(w, at(y, m, d0, 8, 30))
     b, j = w["builder"], w["jofficer"]
-    lifecycle.dossier_assign(dossier=d, actor=w["bleader"], officer=b, at=at(y, m, d0, 10))  # step 1 starts
+    lifecycle.dossier_transfer(dossier=d, actor=w["clerk"], at=at(y, m, d0, 9))  # the counter hands over (D18)
+    lifecycle.dossier_assign(dossier=d, actor=w["bleader"], officer=b, at=at(y, m, d0, 10))  # step 1
     lifecycle.dossier_transfer(dossier=d, actor=b, at=at(y, m, d0 + 1, 14))  # → step 2
+    lifecycle.dossier_assign(dossier=d, actor=b, officer=b, at=at(y, m, d0 + 1, 14, 5))
     lifecycle.dossier_request_supplement(dossier=d, actor=b, reason="Thiếu bản vẽ mặt cắt", documents="Bản vẽ mặt cắt", at=at(y, m, d0 + 2, 9))
     lifecycle.dossier_resume(dossier=d, actor=w["clerk"], at=at(y, m, d0 + 3, 15))
     lifecycle.dossier_transfer(dossier=d, actor=b, at=at(y, m, d0 + 4, 10))  # → step 3 (Sở Tư pháp)
     lifecycle.dossier_assign(dossier=d, actor=j, officer=j, at=at(y, m, d0 + 4, 11))
     lifecycle.dossier_transfer(dossier=d, actor=j, at=at(y, m, d0 + 7, 16))  # → step 4
+    lifecycle.dossier_assign(dossier=d, actor=b, officer=b, at=at(y, m, d0 + 7, 16, 30))
     lifecycle.dossier_transfer(dossier=d, actor=b, at=at(y, m, d0 + 9, 9))  # → step 5
-    lifecycle.dossier_transfer(dossier=d, actor=b, at=at(y, m, d0 + 10, 9))  # → step 6
+    lifecycle.dossier_assign(dossier=d, actor=b, officer=b, at=at(y, m, d0 + 9, 9, 5))
+    lifecycle.dossier_transfer(dossier=d, actor=b, at=at(y, m, d0 + 10, 9))  # → step 6, the lead unit's final
     lifecycle.dossier_apologize(dossier=d, actor=w["bleader"], new_date=date(y, m + 1, 28), reason="Chờ ý kiến thẩm định",
                                 at=at(y, m, d0 + 11, 9))
     lifecycle.dossier_approve(dossier=d, actor=w["bleader"], at=at(y, m, d0 + 14, 9))
@@ -214,7 +219,7 @@ def test_control_sheet_puts_the_supplement_on_the_step_where_it_was_asked(world)
 
 def test_control_sheet_supplement_of_an_open_dossier_stays_on_its_step(world):
     d = receive(world, at(2026, 3, 2, 8, 30))
-    lifecycle.dossier_assign(dossier=d, actor=world["bleader"], officer=world["builder"], at=at(2026, 3, 2, 10))
+    assign_after_handover(dossier=d, actor=world["bleader"], officer=world["builder"], at=at(2026, 3, 2, 10))
     lifecycle.dossier_request_supplement(dossier=d, actor=world["builder"], reason="Thiếu", at=at(2026, 3, 3, 9))
     rows = _rows(d)
     with_note = [i for i, r in enumerate(rows) if any(n.startswith("Yêu cầu bổ sung") for n in r.notes)]
@@ -251,13 +256,10 @@ def test_control_sheet_result_is_each_units_own(world):
 
 def test_mau05_stop_notice_reads_the_stop_event(client, world):
     d = receive(world, at(2026, 3, 2, 8, 30))
-    lifecycle.dossier_assign(dossier=d, actor=world["bleader"], officer=world["builder"], at=at(2026, 3, 2, 10))
-    DossierEvent.objects.create(
-        dossier=d, at=at(2026, 3, 20, 15), action="stop", from_state=d.state, to_state="stopped",
-        actor=world["bleader"], actor_name="Vũ Thị Hạnh", unit=world["build"],
-        note="Quá thời hạn bổ sung hồ sơ mà tổ chức, cá nhân không bổ sung.",
-    )
-    Dossier.objects.filter(pk=d.pk).update(state="stopped", outcome="stopped", resolved_at=at(2026, 3, 20, 15))
+    assign_after_handover(dossier=d, actor=world["bleader"], officer=world["builder"], at=at(2026, 3, 2, 10))
+    lifecycle.dossier_request_supplement(dossier=d, actor=world["builder"], reason="Thiếu bản vẽ", at=at(2026, 3, 3, 9))
+    lifecycle.dossier_stop(dossier=d, actor=world["bleader"], at=at(2026, 3, 20, 15),
+                           reason="Quá thời hạn bổ sung hồ sơ mà tổ chức, cá nhân không bổ sung.")  # D16
     pdf = pdf_of(client, world["bleader"], reverse("dossiers:stop_notice", args=[d.code]))
     assert pages(pdf) == 1
     t = text(pdf)[0]

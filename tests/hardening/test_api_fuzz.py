@@ -92,14 +92,17 @@ def world(org, procedures, settings, keep_connection):
         users[role] = user
     clerk, officer, leader = users[COUNTER_CLERK], users[OFFICER], users[LEADER]
     received = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9), actor=clerk)
+    def handed(d):  # the counter's hand-over (D18)
+        return svc.dossier_transfer(dossier=d, actor=clerk, at=d.received_at)
+
     processing = svc.dossier_assign(
-        dossier=register(procedures["days10"], org, received_at=at(2022, 3, 2, 9), actor=clerk),
+        dossier=handed(register(procedures["days10"], org, received_at=at(2022, 3, 2, 9), actor=clerk)),
         actor=leader, officer=officer, at=at(2022, 3, 2, 10))
     paused = svc.dossier_request_supplement(
-        dossier=svc.dossier_assign(dossier=register(procedures["days3"], org, received_at=at(2022, 3, 3, 9), actor=clerk),
+        dossier=svc.dossier_assign(dossier=handed(register(procedures["days3"], org, received_at=at(2022, 3, 3, 9), actor=clerk)),
                                    actor=officer, officer=officer, at=at(2022, 3, 3, 10)),
         actor=officer, reason="Thiếu tờ khai", at=at(2022, 3, 4, 9))
-    approved = svc.dossier_approve(dossier=register(procedures["days5"], org, received_at=at(2022, 3, 4, 9), actor=clerk),
+    approved = svc.dossier_approve(dossier=handed(register(procedures["days5"], org, received_at=at(2022, 3, 4, 9), actor=clerk)),
                                    actor=leader, at=at(2022, 3, 7, 9))
     submitted = register(procedures["days5"], org, received_at=at(2022, 3, 8, 9), channel="online", submit_only=True)
     elsewhere = register(procedures["cal15"], org, received_at=at(2022, 3, 9, 9), actor=clerk)

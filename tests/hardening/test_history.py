@@ -25,10 +25,11 @@ REFUSED = "append-only"
 
 @pytest.fixture
 def dossier(procedures, org, staff):
-    """A dossier with three events: received, assigned, approved."""
+    """A dossier with four events: received, handed over, assigned, approved."""
     d = register(procedures["days5"], org, received_at=at(2022, 3, 1, 9), actor=staff["clerk"])
+    d = svc.dossier_transfer(dossier=d, actor=staff["clerk"], at=at(2022, 3, 1, 9, 30))
     d = svc.dossier_assign(dossier=d, actor=staff["officer"], officer=staff["officer"], at=at(2022, 3, 1, 10))
-    return svc.dossier_approve(dossier=d, actor=staff["officer"], at=at(2022, 3, 2, 9))
+    return svc.dossier_approve(dossier=d, actor=staff["justice_leader"], at=at(2022, 3, 2, 9))
 
 
 def refused(fn):
@@ -51,7 +52,7 @@ def raw(sql, params=()):
 
 def test_raw_sql_update_is_refused(dossier):
     before = snapshot(dossier)
-    assert len(before) == 3
+    assert len(before) == 4
     refused(lambda: raw("UPDATE dossiers_dossierevent SET note = %s WHERE dossier_id = %s", ["sửa lịch sử", dossier.pk]))
     refused(lambda: raw("UPDATE dossiers_dossierevent SET due_date = NULL"))
     assert snapshot(dossier) == before
@@ -85,15 +86,16 @@ def test_a_dossier_with_history_cannot_be_deleted_on_postgresql(dossier):
 
 def test_insert_and_the_whole_lifecycle_still_work(procedures, org, staff):
     """Every action appends its event; earlier events are byte-for-byte unchanged."""
-    officer, clerk = staff["officer"], staff["clerk"]
+    officer, clerk, leader = staff["officer"], staff["clerk"], staff["justice_leader"]
     d = register(procedures["days10"], org, received_at=at(2022, 1, 17, 9), actor=clerk)
     actions = [
+        lambda d: svc.dossier_transfer(dossier=d, actor=clerk, at=at(2022, 1, 17, 9, 30)),
         lambda d: svc.dossier_assign(dossier=d, actor=officer, officer=officer, at=at(2022, 1, 17, 10)),
         lambda d: svc.dossier_request_supplement(dossier=d, actor=officer, reason="Thiếu tờ khai", at=at(2022, 1, 26, 10)),
         lambda d: svc.dossier_resume(dossier=d, actor=clerk, at=at(2022, 2, 8, 9)),
-        lambda d: svc.dossier_apologize(dossier=d, actor=officer, new_date=at(2022, 2, 25).date(), reason="Chờ ý kiến",
+        lambda d: svc.dossier_apologize(dossier=d, actor=leader, new_date=at(2022, 2, 25).date(), reason="Chờ ý kiến",
                                         at=at(2022, 2, 9, 9)),
-        lambda d: svc.dossier_approve(dossier=d, actor=officer, at=at(2022, 2, 10, 9)),
+        lambda d: svc.dossier_approve(dossier=d, actor=leader, at=at(2022, 2, 10, 9)),
         lambda d: svc.dossier_return_result(dossier=d, actor=clerk, at=at(2022, 2, 11, 9)),
     ]
     history = snapshot(d)
@@ -112,7 +114,7 @@ def test_insert_and_the_whole_lifecycle_still_work(procedures, org, staff):
 def test_deleting_a_staff_account_keeps_the_history_and_the_name(dossier, staff):
     """The one allowed UPDATE: actor set to NULL (on_delete=SET_NULL), nothing else."""
     clerk = staff["clerk"]
-    event = DossierEvent.objects.get(dossier=dossier, actor=clerk)
+    event = DossierEvent.objects.get(dossier=dossier, actor=clerk, action="receive")
     name_before = event.actor_name
     rows_before = [{k: v for k, v in row.items() if k != "actor_id"} for row in snapshot(dossier)]
     get_user_model().objects.filter(pk=clerk.pk).delete()

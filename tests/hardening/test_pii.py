@@ -205,7 +205,8 @@ def test_full_flow_at_debug_logs_no_raw_cccd_or_phone(world, captured_logs, monk
     assert response.status_code == 201, response.content
     code = response.json()["code"]
 
-    # Actions: assign by the leader (API), approve (page), return (API); a 409.
+    # Actions: the hand-over by the clerk, assign by the leader (API), approve (page), return (API); a 409.
+    assert api.post(f"/api/v1/dossiers/{code}/transfer/", {}, format="json").status_code == 200
     lead = APIClient()
     lead.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.leader).key}")
     r = lead.post(f"/api/v1/dossiers/{code}/assign/", {"officer": world.officer.username}, format="json")

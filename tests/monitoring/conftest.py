@@ -206,6 +206,6 @@ def make_board(w) -> dict:
     )
     b["hours_late"] = place(register(w, w.hours4, None), due=today, due_at=timezone.now() - timedelta(minutes=1),
                             officer=w.off_just, unit=w.justice)
-    d = register(w, w.days5, None)
+    d = lifecycle.dossier_transfer(dossier=register(w, w.days5, None), actor=None)  # handed over (D18)
     b["resolved"] = lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
     return b

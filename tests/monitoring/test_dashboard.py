@@ -13,6 +13,7 @@ from monitoring import selectors as sel
 from monitoring.models import Notification
 from monitoring.services.outbox import outbox_relay
 from tests.monitoring.conftest import PASSWORD, make_board
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 BUCKETS = ("open", "due_today", "due_soon", "overdue", "paused")
@@ -174,7 +175,7 @@ def test_the_bell_counts_unread_notifications(client, world, board):
 def test_the_notifications_page_lists_only_ones_own(client, world, board):
     from dossiers.services import lifecycle
 
-    lifecycle.dossier_assign(dossier=board["today"], actor=world.lead_just, officer=world.off_just)
+    assign_after_handover(dossier=board["today"], actor=world.lead_just, officer=world.off_just)
     outbox_relay()
     _login(client, world.off_just)
     resp = client.get(reverse("monitoring:notifications"))
@@ -197,7 +198,7 @@ def test_a_dossier_only_received_at_a_unit_is_not_on_its_dashboard(client, world
     d = register(world, world.days5, None, receiving_unit=world.district)
     _login(client, world.lead_dist)
     assert client.get(reverse("monitoring:dashboard")).context["board"].totals["open"] == 2
-    lifecycle.dossier_assign(dossier=d, actor=world.lead_just, officer=world.off_just)
+    assign_after_handover(dossier=d, actor=world.lead_just, officer=world.off_just)
     assert client.get(reverse("monitoring:dashboard")).context["board"].totals["open"] == 1
     assert client.get(reverse("dossiers:detail", args=[d.code])).status_code == 200
     client.logout()

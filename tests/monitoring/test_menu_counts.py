@@ -21,6 +21,7 @@ from dossiers.models import Dossier, Unit
 from dossiers.services import lifecycle
 from monitoring import selectors as sel
 from tests.monitoring.conftest import PASSWORD, make_board, register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 TABS = ("submitted", "processing", "supplement", "result", "returned")
@@ -30,9 +31,9 @@ TABS = ("submitted", "processing", "supplement", "result", "returned")
 def board(world):
     b = make_board(world)
     d = register(world, world.lien, None)
-    lifecycle.dossier_assign(dossier=d, actor=world.lead_build, officer=world.off_build)
+    assign_after_handover(dossier=d, actor=world.lead_build, officer=world.off_build)
     lifecycle.dossier_transfer(dossier=d, actor=world.off_build)           # → Sở Tư pháp (step 2)
-    lifecycle.dossier_assign(dossier=d, actor=world.lead_just, officer=world.off_just)
+    assign_after_handover(dossier=d, actor=world.lead_just, officer=world.off_just)
     b["passed_through"] = lifecycle.dossier_transfer(dossier=d, actor=world.off_just)  # → Sở Xây dựng (step 3)
     b["lien_waiting"] = register(world, world.lien, None)
     return b

@@ -20,6 +20,7 @@ from monitoring.services.outbox import outbox_relay
 from monitoring.services.sweep import deadline_sweep
 from tests.conftest import require_postgres
 from tests.monitoring.conftest import at, celery_broker, make_world, register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +62,20 @@ def test_actions_notify_the_right_people_right_after_commit(world, eager, django
         d = register(w, w.lien, None)
     assert _who(dossier=d, kind="receive") == {w.lead_build.username}
     with django_capture_on_commit_callbacks(execute=True):
-        d = lifecycle.dossier_assign(dossier=d, actor=w.lead_build, officer=w.off_build)
+        d = assign_after_handover(dossier=d, actor=w.lead_build, officer=w.off_build)
     assert _who(dossier=d, kind="assign") == {w.off_build.username}
     with django_capture_on_commit_callbacks(execute=True):
         d = lifecycle.dossier_transfer(dossier=d, actor=w.off_build)
-    assert _who(dossier=d, kind="transfer") == {w.lead_just.username}
+    # the counter's hand-over told Sở Xây dựng's leaders (step 1), this transfer Sở Tư pháp's
+    assert _who(dossier=d, kind="transfer") == {w.lead_build.username, w.lead_just.username}
     with django_capture_on_commit_callbacks(execute=True):
         d = lifecycle.dossier_request_supplement(dossier=d, actor=w.lead_just, reason="Thiếu bản vẽ")
         d = lifecycle.dossier_resume(dossier=d, actor=w.clerk)
     assert _who(dossier=d, kind="resume") == set()  # the transfer unassigned the officer: nobody to tell
     with django_capture_on_commit_callbacks(execute=True):
-        d = lifecycle.dossier_assign(dossier=d, actor=w.lead_just, officer=w.lead_just)  # self-assigned
-        d = lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
+        d = assign_after_handover(dossier=d, actor=w.lead_just, officer=w.lead_just)  # self-assigned
+        d = lifecycle.dossier_transfer(dossier=d, actor=w.lead_just)  # on to the lead unit's final step
+        d = approve_after_handover(dossier=d, actor=w.lead_build)  # the lead unit's leader decides (D17)
     assert _who(dossier=d, kind="assign") == {w.off_build.username}  # not the leader who assigned himself
     assert _who(dossier=d, kind="approve") == {w.clerk.username}
     assert not Notification.objects.filter(kind="request-supplement").exists()
@@ -84,16 +87,17 @@ def test_actions_notify_the_right_people_right_after_commit(world, eager, django
 def test_replayed_history_notifies_nobody(world):
     """Events more than a day old (history imports, demo data) write no outbox message."""
     d = register(world, world.days5, at(2022, 3, 1))
-    lifecycle.dossier_assign(dossier=d, actor=world.lead_just, officer=world.off_just, at=at(2022, 3, 2))
+    assign_after_handover(dossier=d, actor=world.lead_just, officer=world.off_just, at=at(2022, 3, 2))
     assert OutboxMessage.objects.count() == 0
 
 
 def test_relaying_twice_delivers_once(world):
     d = register(world, world.days5, None)
-    lifecycle.dossier_assign(dossier=d, actor=world.lead_just, officer=world.off_just)
-    assert outbox_relay() == 2
+    assign_after_handover(dossier=d, actor=world.lead_just, officer=world.off_just)
+    assert outbox_relay() == 3  # received, handed over (both to the leaders), assigned (the officer)
     assert outbox_relay() == 0
-    assert Notification.objects.count() == 2 and len(mail.outbox) == 2
+    # one e-mail per person: the leader's two notices (received, handed over) come together
+    assert Notification.objects.count() == 3 and len(mail.outbox) == 2
 
 
 def test_a_bad_message_backs_off_alone(world):
@@ -155,7 +159,7 @@ def test_the_digest_goes_to_each_leader_with_open_work_once_per_working_day(worl
     Sunday 13/03 queues nothing."""
     w = world
     d = register(w, w.days5, at(2022, 3, 7))  # due 14/03: overdue on 15/03
-    lifecycle.dossier_assign(dossier=d, actor=w.lead_just, officer=w.off_just, at=at(2022, 3, 7, 10))
+    assign_after_handover(dossier=d, actor=w.lead_just, officer=w.off_just, at=at(2022, 3, 7, 10))
     register(w, w.days5, at(2022, 3, 9))  # due 16/03: due soon
     assert supervisor_digest_enqueue(now=at(2022, 3, 13, 7, 30)) == 0
     assert supervisor_digest_enqueue(now=at(2022, 3, 15, 7, 30)) == 2

@@ -35,6 +35,7 @@ from monitoring.models import Notification, OutboxMessage
 from monitoring.services.outbox import outbox_kick
 from monitoring.services.sweep import deadline_sweep
 from tests.monitoring.conftest import celery_broker, make_world, register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -118,6 +119,7 @@ def _timed(fn):
     return result, time.monotonic() - started
 
 
+@pytest.mark.postgres  # a worker thread writes beside the test: SQLite's in-memory test database locks (issue 20)
 def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_server, settings):
     from celery.contrib.testing.worker import start_worker
 
@@ -134,17 +136,20 @@ def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_se
         # (One action at a time: on SQLite the worker thread and this one must not write at once.)
         d1 = register(w, w.days5, None)
         _wait_for(lambda: _pending() == 0, 30, "delivery of the intake while the broker is up")
+        d1 = lifecycle.dossier_transfer(dossier=d1, actor=w.clerk)  # the counter's hand-over (D18)
+        _wait_for(lambda: _pending() == 0, 30, "delivery of the hand-over while the broker is up")
         d1 = lifecycle.dossier_assign(dossier=d1, actor=w.lead_just, officer=w.off_just)
-        expected |= {(f"receive:{d1.code}", w.lead_just.username), (f"assign:{d1.code}", w.off_just.username)}
+        expected |= {(f"receive:{d1.code}", w.lead_just.username), (f"transfer:{d1.code}", w.lead_just.username),
+                     (f"assign:{d1.code}", w.off_just.username)}
         _wait_for(lambda: _pending() == 0, 30, "delivery while the broker is up")
-        assert Notification.objects.count() == 2
+        assert Notification.objects.count() == 3
 
         # 2. Broker down: every action commits, fast; its messages wait.
         redis_server.stop()
         d2, t_a = _timed(lambda: register(w, w.days5, None))
         d3, t_b = _timed(lambda: register(w, w.lien, None))
-        d2, t_c = _timed(lambda: lifecycle.dossier_assign(dossier=d2, actor=w.lead_just, officer=w.off_just))
-        d3, t_d = _timed(lambda: lifecycle.dossier_assign(dossier=d3, actor=w.lead_build, officer=w.off_build))
+        d2, t_c = _timed(lambda: assign_after_handover(dossier=d2, actor=w.lead_just, officer=w.off_just))
+        d3, t_d = _timed(lambda: assign_after_handover(dossier=d3, actor=w.lead_build, officer=w.off_build))
         d3, t_e = _timed(lambda: lifecycle.dossier_transfer(dossier=d3, actor=w.off_build))
         d1, t_f = _timed(lambda: lifecycle.dossier_request_supplement(dossier=d1, actor=w.off_just, reason="Thiếu tờ khai"))
         d1, t_g = _timed(lambda: lifecycle.dossier_resume(dossier=d1, actor=w.clerk))
@@ -155,15 +160,17 @@ def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_se
         assert swept.counts["overdue"] == 1
         expected |= {
             (f"receive:{d2.code}", w.lead_just.username), (f"assign:{d2.code}", w.off_just.username),
+            (f"transfer:{d2.code}", w.lead_just.username), (f"transfer:{d3.code}", w.lead_build.username),
             (f"receive:{d3.code}", w.lead_build.username), (f"assign:{d3.code}", w.off_build.username),
             (f"transfer:{d3.code}", w.lead_just.username), (f"resume:{d1.code}", w.off_just.username),
             # the old dossier sits at the counter, unassigned: its resolving unit's leader is told
             (f"overdue:{old.code}", w.lead_just.username),
         }
         assert Dossier.objects.count() == 4 and d3.current_unit == w.justice and d1.state == "in_processing"
-        assert _pending() == 7  # six notifying actions (a supplement request notifies nobody) + one flag
+        # eight notifying actions (two hand-overs; a supplement request notifies nobody) + one flag
+        assert _pending() == 9
         time.sleep(2)  # the worker is alive but cannot hear the kicks: nothing moves
-        assert _pending() == 7 and Notification.objects.count() == 2
+        assert _pending() == 9 and Notification.objects.count() == 3
 
         # 3. Broker back: beat's kick, retried each tick until the broker answers; the worker
         # delivers everything. Then a duplicate kick (at-least-once delivery of the kick

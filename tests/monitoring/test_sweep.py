@@ -20,6 +20,7 @@ from monitoring.models import DeadlineFlag, DeadlineSweep, Notification, OutboxM
 from monitoring.services.outbox import outbox_relay
 from monitoring.services.sweep import deadline_sweep
 from tests.monitoring.conftest import at, register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 K = DeadlineFlag.Kind
@@ -27,7 +28,7 @@ D = date
 
 
 def _assign(w, d, when, officer=None):
-    return lifecycle.dossier_assign(dossier=d, actor=w.lead_just, officer=officer or w.off_just, at=when)
+    return assign_after_handover(dossier=d, actor=w.lead_just, officer=officer or w.off_just, at=when)
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def boundary(world):
     s["paused_late"] = lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu tờ khai", at=at(2022, 3, 10))
     # Due 08/03, resolved on 14/03: late, but resolved: the sweep never flags it.
     d = days5("resolved_late", at(2022, 3, 1))
-    s["resolved_late"] = lifecycle.dossier_approve(dossier=d, actor=w.lead_just, at=at(2022, 3, 14))
+    s["resolved_late"] = approve_after_handover(dossier=d, actor=w.lead_just, at=at(2022, 3, 14))
     # Due 08/03, withdrawn on 09/03: resolved, never flagged.
     d = days5("withdrawn", at(2022, 3, 1))
     s["withdrawn"] = lifecycle.dossier_withdraw(dossier=d, actor=w.clerk, reason="Người nộp rút", at=at(2022, 3, 9))
@@ -73,12 +74,13 @@ def boundary(world):
     s["hours"] = register(w, w.hours4, at(2022, 3, 15, 7, 45))
     # Liên thông: step 1 (3 days) late; step 1 due today; the last step shares the dossier's date.
     d = register(w, w.lien, at(2022, 3, 9))
-    s["step_late"] = lifecycle.dossier_assign(dossier=d, actor=w.lead_build, officer=w.off_build, at=at(2022, 3, 9, 10))
+    s["step_late"] = assign_after_handover(dossier=d, actor=w.lead_build, officer=w.off_build, at=at(2022, 3, 9, 10))
     d = register(w, w.lien, at(2022, 3, 10))
-    s["step_soon"] = lifecycle.dossier_assign(dossier=d, actor=w.lead_build, officer=w.off_build, at=at(2022, 3, 10, 10))
+    s["step_soon"] = assign_after_handover(dossier=d, actor=w.lead_build, officer=w.off_build, at=at(2022, 3, 10, 10))
     d = register(w, w.lien, at(2022, 3, 1))  # due 15/03
-    d = lifecycle.dossier_assign(dossier=d, actor=w.lead_build, officer=w.off_build, at=at(2022, 3, 1, 10))
+    d = assign_after_handover(dossier=d, actor=w.lead_build, officer=w.off_build, at=at(2022, 3, 1, 10))
     d = lifecycle.dossier_transfer(dossier=d, actor=w.off_build, at=at(2022, 3, 3))
+    d = lifecycle.dossier_assign(dossier=d, actor=w.lead_just, officer=w.off_just, at=at(2022, 3, 3, 10))
     s["last_step"] = lifecycle.dossier_transfer(dossier=d, actor=w.off_just, at=at(2022, 3, 10))
     # An online submission not accepted yet: no clock, nothing to flag.
     s["submitted"] = register(w, w.days5, at(2022, 3, 1), submit_only=True, channel="online")

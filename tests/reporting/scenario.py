@@ -5,6 +5,7 @@ Holidays (holidays 0.109): Tết 31/01 – 04/02/2022; 03/01/2022 nghỉ bù for
 """
 from __future__ import annotations
 
+from dossiers.models import Dossier
 from dossiers.services import lifecycle as lc
 
 from .conftest import APPLICANT, at, receiving_unit_for
@@ -66,82 +67,93 @@ def build(rorg, rprocs, actor) -> dict:
         out[name] = d
         return d
 
-    def start(d, when):
-        return lc.dossier_assign(dossier=d, actor=actor, officer=None, at=when)
+    def start(d, when):  # the counter's hand-over (D18); the unit D17 names acts (actor None)
+        return lc.dossier_transfer(dossier=d, actor=None, at=when)
+
+    def ready(d):
+        """At the lead unit's final step (handed over at receipt if it was not yet)."""
+        d = Dossier.objects.get(pk=d.pk)
+        if d.state == "received":
+            d = lc.dossier_transfer(dossier=d, actor=None, at=d.received_at)
+        case = lc.case_of(d)
+        while case.current() is not None and case.current().order < case.lead_final().order:
+            d = lc.dossier_transfer(dossier=d, actor=None, at=d.received_at)
+            case = lc.case_of(d)
+        return d
 
     d = reg("carried_early", p["justice5"], at(2021, 12, 10))
     start(d, at(2021, 12, 10, 10))
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2021, 12, 16, 15))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2021, 12, 16, 15))
 
     d = reg("resolved_before", p["justice5"], at(2021, 12, 12, 20), channel="online")
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2021, 12, 14, 10))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2021, 12, 14, 10))
 
     d = reg("edge_carried_late", p["justice5"], at(2021, 12, 14, 23, 59, 59), channel="online")
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2021, 12, 22, 9))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2021, 12, 22, 9))
 
     d = reg("edge_new_on_time", p["justice5"], at(2021, 12, 15, 0, 0, 0), channel="online")
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2021, 12, 22, 16))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2021, 12, 22, 16))
 
     d = reg("resolved_last_second", p["justice5"], at(2021, 11, 20))
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2021, 12, 14, 23, 59, 59))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2021, 12, 14, 23, 59, 59))
 
     d = reg("resolved_first_second", p["justice5"], at(2021, 11, 20))
-    lc.dossier_refuse(dossier=d, actor=actor, reason="Không đủ điều kiện", at=at(2021, 12, 15, 0, 0, 0))
+    lc.dossier_refuse(dossier=d, actor=None, reason="Không đủ điều kiện", at=at(2021, 12, 15, 0, 0, 0))
 
     d = reg("open_within", p["build20"], at(2022, 3, 7))
     start(d, at(2022, 3, 7, 10))
 
     d = reg("open_overdue", p["justice5"], at(2022, 3, 1))
     start(d, at(2022, 3, 1, 10))
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2022, 3, 16, 10))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2022, 3, 16, 10))
 
     d = reg("paused_within", p["justice5"], at(2022, 3, 7))
     start(d, at(2022, 3, 7, 10))
-    lc.dossier_request_supplement(dossier=d, actor=actor, reason="Thiếu bản sao", at=at(2022, 3, 9, 10))
-    lc.dossier_resume(dossier=d, actor=actor, at=at(2022, 3, 21, 9))
+    lc.dossier_request_supplement(dossier=ready(d), actor=None, reason="Thiếu bản sao", at=at(2022, 3, 9, 10))
+    lc.dossier_resume(dossier=d, actor=None, at=at(2022, 3, 21, 9))
 
     d = reg("paused_overdue", p["justice5"], at(2022, 3, 1))
     start(d, at(2022, 3, 1, 10))
-    lc.dossier_request_supplement(dossier=d, actor=actor, reason="Thiếu bản sao", at=at(2022, 3, 10, 10))
+    lc.dossier_request_supplement(dossier=ready(d), actor=None, reason="Thiếu bản sao", at=at(2022, 3, 10, 10))
 
     d = reg("on_the_spot", p["commune_same_day"], at(2022, 3, 2), on_the_spot=True)
-    lc.dossier_on_the_spot_complete(dossier=d, actor=actor, at=at(2022, 3, 2, 9, 20))
+    lc.dossier_on_the_spot_complete(dossier=d, actor=None, at=at(2022, 3, 2, 9, 20))
 
     d = reg("rejected", p["justice5"], at(2022, 1, 10), channel="online", submit_only=True)
-    lc.dossier_reject(dossier=d, actor=actor, reason="Sai thủ tục", at=at(2022, 1, 10, 14))
+    lc.dossier_reject(dossier=d, actor=None, reason="Sai thủ tục", at=at(2022, 1, 10, 14))
     reg("submitted", p["justice5"], at(2022, 3, 14, 8), channel="online", submit_only=True)
 
     d = reg("withdrawn", p["district3"], at(2022, 2, 1, 10), channel="online")
-    lc.dossier_withdraw(dossier=d, actor=actor, reason="Người nộp xin rút", at=at(2022, 2, 8, 9))
+    lc.dossier_withdraw(dossier=d, actor=None, reason="Người nộp xin rút", at=at(2022, 2, 8, 9))
 
     d = reg("two_supplements", p["commune2"], at(2022, 1, 10))
     start(d, at(2022, 1, 10, 9, 30))
-    lc.dossier_request_supplement(dossier=d, actor=actor, reason="Thiếu giấy chứng sinh", at=at(2022, 1, 10, 14))
-    lc.dossier_resume(dossier=d, actor=actor, at=at(2022, 1, 11, 9))
-    lc.dossier_request_supplement(dossier=d, actor=actor, reason="Sai thông tin", at=at(2022, 1, 11, 15))
-    lc.dossier_resume(dossier=d, actor=actor, at=at(2022, 1, 12, 9))
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2022, 1, 13, 10))
+    lc.dossier_request_supplement(dossier=ready(d), actor=None, reason="Thiếu giấy chứng sinh", at=at(2022, 1, 10, 14))
+    lc.dossier_resume(dossier=d, actor=None, at=at(2022, 1, 11, 9))
+    lc.dossier_request_supplement(dossier=ready(d), actor=None, reason="Sai thông tin", at=at(2022, 1, 11, 15))
+    lc.dossier_resume(dossier=d, actor=None, at=at(2022, 1, 12, 9))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2022, 1, 13, 10))
 
     d = reg("two_supplements_open", p["justice5"], at(2022, 3, 7))
     start(d, at(2022, 3, 7, 10))
-    lc.dossier_request_supplement(dossier=d, actor=actor, reason="Thiếu tờ khai", at=at(2022, 3, 8, 10))
-    lc.dossier_resume(dossier=d, actor=actor, at=at(2022, 3, 9, 10))
-    lc.dossier_request_supplement(dossier=d, actor=actor, reason="Sai tờ khai", at=at(2022, 3, 11, 10))
+    lc.dossier_request_supplement(dossier=ready(d), actor=None, reason="Thiếu tờ khai", at=at(2022, 3, 8, 10))
+    lc.dossier_resume(dossier=d, actor=None, at=at(2022, 3, 9, 10))
+    lc.dossier_request_supplement(dossier=ready(d), actor=None, reason="Sai tờ khai", at=at(2022, 3, 11, 10))
 
     d = reg("hours_late", p["commune_hours"], at(2022, 3, 2, 14))
     start(d, at(2022, 3, 2, 14, 5))
-    lc.dossier_approve(dossier=d, actor=actor, at=at(2022, 3, 3, 10))
+    lc.dossier_approve(dossier=ready(d), actor=None, at=at(2022, 3, 3, 10))
 
     reg("after_period", p["justice5"], at(2022, 3, 15, 8))
 
     d = reg("district_refused_late", p["district_cal15"], at(2022, 2, 14))
     start(d, at(2022, 2, 14, 10))
-    lc.dossier_refuse(dossier=d, actor=actor, reason="Không phù hợp quy hoạch", at=at(2022, 3, 2, 9))
+    lc.dossier_refuse(dossier=d, actor=None, reason="Không phù hợp quy hoạch", at=at(2022, 3, 2, 9))
 
     reg("postal_open", p["justice5"], at(2022, 3, 11, 10), channel="postal")
 
     d = reg("accepted_online", p["district3"], at(2022, 3, 12, 21), channel="online", submit_only=True)
-    lc.dossier_accept(dossier=d, actor=actor, at=at(2022, 3, 14, 8))
+    lc.dossier_accept(dossier=d, actor=None, at=at(2022, 3, 14, 8))
 
     for name, d in out.items():
         d.refresh_from_db()

@@ -15,6 +15,7 @@ from reporting.periods import LOCAL_TZ, Period
 from reporting.services import frozen_report_get, report_diff, report_freeze
 
 from . import scenario
+from tests.dossiers.lifecycle_fixtures import approve_after_handover
 
 Q1 = Period.quarter(2022, 1)
 
@@ -64,7 +65,7 @@ def test_recomputation_lists_differences_and_their_dossiers(history, rstaff, rpr
     before = dict(frozen.figures["totals"])
     late = lc.dossier_register(procedure=rprocs["commune2"], receiving_unit=rorg["commune"], channel="direct",
                                applicant=scenario.APPLICANT, actor=rstaff, received_at=scenario.at(2022, 1, 20))
-    lc.dossier_approve(dossier=late, actor=rstaff, at=scenario.at(2022, 1, 21))
+    approve_after_handover(dossier=late, actor=None, at=scenario.at(2022, 1, 21))
     # A data correction: the overdue dossier was in fact resolved on 11/03 (D = 08/03: late).
     Dossier.objects.filter(pk=history["open_overdue"].pk).update(
         resolved_on=datetime(2022, 3, 11).date(), resolved_at=scenario.at(2022, 3, 11), classification="late",

@@ -21,6 +21,7 @@ from reporting import formats
 from reporting.periods import Period
 from reporting.selectors import report_dossiers, report_figures
 from tests.monitoring.conftest import make_world, register
+from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +44,10 @@ def scene(db):
     some overdue today, some due later; one paused; two resolved."""
     w = make_world()
     made = [register(w, w.days5, _at(_back(k))) for k in (1, 2, 4, 6, 9, 14, 30)]
-    lifecycle.dossier_assign(dossier=made[3], actor=w.off_just, officer=w.off_just, at=_at(_back(5)))
+    assign_after_handover(dossier=made[3], actor=w.off_just, officer=w.off_just, at=_at(_back(5)))
     lifecycle.dossier_request_supplement(dossier=made[3], actor=w.off_just, reason="Thiếu tờ khai", at=_at(_back(5), 10))
-    lifecycle.dossier_approve(dossier=made[5], actor=w.lead_just, at=_at(_back(10)))
-    lifecycle.dossier_approve(dossier=made[6], actor=w.lead_just, at=_at(_back(20)))
+    approve_after_handover(dossier=made[5], actor=w.lead_just, at=_at(_back(10)))
+    approve_after_handover(dossier=made[6], actor=w.lead_just, at=_at(_back(20)))
     return w
 
 

@@ -29,6 +29,7 @@ from reporting.models import FrozenReport
 from reporting.periods import Period
 
 from . import scenario
+from tests.dossiers.lifecycle_fixtures import approve_after_handover
 
 Q1 = Period.quarter(2022, 1)
 PASSWORD = "mat-khau-thu-nghiem"
@@ -414,7 +415,7 @@ def test_freeze_then_a_change_shows_in_the_comparison(client, history, people, r
     assert frozen.unit == rorg["province"] and frozen.frozen_by == people["leader"]
     late = lc.dossier_register(procedure=rprocs["commune2"], receiving_unit=rorg["commune"], channel="direct",
                                applicant=scenario.APPLICANT, actor=rstaff, received_at=scenario.at(2022, 1, 20))
-    lc.dossier_approve(dossier=late, actor=rstaff, at=scenario.at(2022, 1, 21))
+    approve_after_handover(dossier=late, actor=None, at=scenario.at(2022, 1, 21))
 
     html = client.get(reverse(PAGE), q()).content.decode()
     assert "Đã chốt số liệu ngày" in html and "Lanhdao_Tinh" in html

@@ -86,17 +86,19 @@ def play(plan: Plan, procs, org, actor) -> None:
                             submit_only=online_wait)
     when = plan.received_at
     if spot:
-        lc.dossier_on_the_spot_complete(dossier=d, actor=actor, at=when)
+        lc.dossier_on_the_spot_complete(dossier=d, actor=None, at=when)
         return
+    # every action as the system (the unit D17 names): the roll-ups, not who acts, are tested
     for choice, gap in plan.steps:
         when = when + gap
         d.refresh_from_db()
         allowed = {
             S.SUBMITTED: ["accept", "reject"],
-            S.RECEIVED: ["assign", "request", "approve", "refuse", "withdraw", "apologize"],
+            S.RECEIVED: ["transfer", "transfer", "approve", "refuse", "withdraw", "apologize"],
             S.IN_PROCESSING: ["transfer", "request", "approve", "refuse", "withdraw", "apologize"],
             S.AWAITING_SUPPLEMENT: ["resume", "resume", "refuse", "withdraw", "apologize"],
             S.APPROVED: ["return"],
+            S.STOPPED: ["return"],
             S.REFUSED: ["return"],
         }.get(d.state, [])
         if not allowed:
@@ -104,30 +106,31 @@ def play(plan: Plan, procs, org, actor) -> None:
         action = allowed[choice % len(allowed)]
         try:
             if action == "accept":
-                lc.dossier_accept(dossier=d, actor=actor, at=when)
+                lc.dossier_accept(dossier=d, actor=None, at=when)
             elif action == "reject":
-                lc.dossier_reject(dossier=d, actor=actor, reason="Sai thủ tục", at=when)
-            elif action == "assign":
-                lc.dossier_assign(dossier=d, actor=actor, officer=None, at=when)
+                lc.dossier_reject(dossier=d, actor=None, reason="Sai thủ tục", at=when)
             elif action == "transfer":
-                lc.dossier_transfer(dossier=d, actor=actor, at=when)
+                lc.dossier_transfer(dossier=d, actor=None, at=when)
             elif action == "request":
-                lc.dossier_request_supplement(dossier=d, actor=actor, reason="Thiếu giấy tờ", at=when)
+                lc.dossier_request_supplement(dossier=d, actor=None, reason="Thiếu giấy tờ", at=when)
             elif action == "resume":
-                lc.dossier_resume(dossier=d, actor=actor, at=when)
+                lc.dossier_resume(dossier=d, actor=None, at=when)
             elif action == "approve":
-                lc.dossier_approve(dossier=d, actor=actor, at=when)
+                lc.dossier_approve(dossier=d, actor=None, at=when)
+            elif action == "stop":
+                lc.dossier_stop(dossier=d, actor=None, reason="Không bổ sung", at=when)
             elif action == "refuse":
-                lc.dossier_refuse(dossier=d, actor=actor, reason="Không đủ điều kiện", at=when)
+                lc.dossier_refuse(dossier=d, actor=None, reason="Không đủ điều kiện", at=when)
             elif action == "withdraw":
-                lc.dossier_withdraw(dossier=d, actor=actor, reason="Xin rút", at=when)
+                lc.dossier_withdraw(dossier=d, actor=None, reason="Xin rút", at=when)
             elif action == "apologize":
-                lc.dossier_apologize(dossier=d, actor=actor, new_date=d.due_date + timedelta(days=7), reason="Chậm",
+                lc.dossier_apologize(dossier=d, actor=None, new_date=d.due_date + timedelta(days=7), reason="Chậm",
                                      at=when)
             elif action == "return":
-                lc.dossier_return_result(dossier=d, actor=actor, at=when)
+                lc.dossier_return_result(dossier=d, actor=None, at=when)
         except DossierError:
-            # e.g. a second apology, or a transfer from the last step: the services refuse
+            # e.g. a second apology, an approval before the lead unit's final step, a transfer
+            # from the last step: the services refuse
             # and nothing is written; the history goes on.
             pass
 
