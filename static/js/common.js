@@ -2,6 +2,7 @@
  * script-src 'self'). Vanilla JS, no build.
  *   - [data-print] buttons print the page; <body data-autoprint> prints it once loaded
  *   - [data-focus-first]: focus the first of its listed ids that is empty (else the last one)
+ *   - form[data-confirm]: asks its text before the form is sent
  */
 (function () {
   "use strict";
@@ -11,6 +12,11 @@
       if (b.dataset.printBound) return;
       b.dataset.printBound = "1";
       b.addEventListener("click", function () { window.print(); });
+    });
+    all("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (e) {
+        if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+      });
     });
     all("[data-focus-first]").forEach(function (holder) {
       var ids = holder.getAttribute("data-focus-first").split(/\s+/);

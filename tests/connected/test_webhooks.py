@@ -21,6 +21,7 @@ from connected.services.webhooks import (
 )
 from connected.outbound import MSG_PRIVATE, MSG_SCHEME
 from dossiers.roles import ADMINISTRATOR, role_group_name
+from dossiers.selectors import calendar_get
 from dossiers.services import lifecycle
 from dossiers.workflow import Action
 from monitoring.models import OutboxMessage
@@ -143,7 +144,8 @@ def test_a_dossier_life_arrives_in_version_order_after_an_outage(world):
         d = assign_after_handover(dossier=d, actor=w.lead_just, officer=w.off_just)
         d = lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu tờ khai")
         d = lifecycle.dossier_resume(dossier=d, actor=w.clerk)
-        d = lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=d.due_date + timedelta(days=7), reason="Chờ xác minh")
+        new_date = calendar_get().add_working_days(d.due_date, 5)  # a working day after D
+        d = lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=new_date, reason="Chờ xác minh")
         d = approve_after_handover(dossier=d, actor=w.lead_just)
         d = lifecycle.dossier_return_result(dossier=d, actor=w.clerk)
         now = timezone.now()
@@ -153,14 +155,14 @@ def test_a_dossier_life_arrives_in_version_order_after_an_outage(world):
                 break
         accepted = rec.accepted()
         assert [r["json"]["type"] for r in accepted] == [
-            "dossier.received", "dossier.supplement_requested", "dossier.supplement_received",
+            "dossier.received", "dossier.transferred", "dossier.supplement_requested", "dossier.supplement_received",
             "dossier.apologized", "dossier.approved", "dossier.returned",
         ]
-        assert [r["json"]["dossier"]["version"] for r in accepted] == [0, 2, 3, 4, 5, 6]
+        assert [r["json"]["dossier"]["version"] for r in accepted] == [0, 1, 3, 4, 5, 6, 7]  # 2: the assignment
         assert all(r["signature_ok"] for r in rec.requests)
-        assert len({r["json"]["id"] for r in accepted}) == 6
-        assert len(rec.requests) == 6 + 3
-        assert Delivery.objects.filter(state="delivered").count() == 6
+        assert len({r["json"]["id"] for r in accepted}) == 7
+        assert len(rec.requests) == 7 + 3
+        assert Delivery.objects.filter(state="delivered").count() == 7
 
 
 def test_one_dossier_waits_for_its_earlier_version_others_do_not(world, receiver):
@@ -171,11 +173,12 @@ def test_one_dossier_waits_for_its_earlier_version_others_do_not(world, receiver
     outbox_relay()
     # a's receipt fails for now (pushed into the future): a's later events wait, b's go.
     Delivery.objects.filter(dossier_id=a.pk).update(next_at=timezone.now() + timedelta(hours=1))
-    lifecycle.dossier_request_supplement(dossier=a, actor=w.off_just, reason="Thiếu")
-    lifecycle.dossier_request_supplement(dossier=b, actor=w.off_just, reason="Thiếu")
+    for d in (a, b):
+        assign_after_handover(dossier=d, actor=w.lead_just, officer=w.off_just)
+        lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu")
     _send_all(sub)
     assert [(r["json"]["dossier"]["code"], r["json"]["type"]) for r in receiver.requests] == [
-        (b.code, "dossier.received"), (b.code, "dossier.supplement_requested"),
+        (b.code, "dossier.received"), (b.code, "dossier.transferred"), (b.code, "dossier.supplement_requested"),
     ]
 
 
@@ -259,11 +262,14 @@ ACTIONS = ("supplement", "resume", "apologize", "approve", "return")
 
 def _act(w, d, step: str):
     if step == "supplement" and d.state in ("received", "in_processing"):
+        if d.state == "received" or d.assigned_to_id is None:
+            d = assign_after_handover(dossier=d, actor=w.lead_just, officer=w.off_just)
         return lifecycle.dossier_request_supplement(dossier=d, actor=w.off_just, reason="Thiếu")
     if step == "resume" and d.state == "awaiting_supplement":
         return lifecycle.dossier_resume(dossier=d, actor=w.clerk)
     if step == "apologize" and d.state in ("received", "in_processing") and d.apologized_at is None:
-        return lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, new_date=d.due_date + timedelta(days=3), reason="Chậm")
+        return lifecycle.dossier_apologize(dossier=d, actor=w.lead_just, reason="Chậm",
+                                           new_date=calendar_get().add_working_days(d.due_date, 3))
     if step == "approve" and d.state in ("received", "in_processing"):
         return approve_after_handover(dossier=d, actor=w.lead_just)
     if step == "return" and d.state == "approved":

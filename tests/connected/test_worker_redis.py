@@ -12,12 +12,12 @@ fail at once (issue 20). Skips without PostgreSQL or redis-server, except under 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 
 from connected.models import Delivery, Notice
 from connected.services.webhooks import subscription_create
+from dossiers.selectors import calendar_get
 from dossiers.services import lifecycle
 from tests.conftest import require_postgres
 from tests.connected.conftest import APPLICANT, SECRET
@@ -28,9 +28,9 @@ from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_aft
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-EXPECTED_TYPES = [
-    "dossier.received", "dossier.transferred", "dossier.supplement_requested", "dossier.supplement_received",
-    "dossier.apologized", "dossier.approved", "dossier.returned",
+EXPECTED_TYPES = [  # hand-over, step 1 → 2, then step 2 → the lead unit's final step 3 before the approval
+    "dossier.received", "dossier.transferred", "dossier.transferred", "dossier.supplement_requested",
+    "dossier.supplement_received", "dossier.apologized", "dossier.transferred", "dossier.approved", "dossier.returned",
 ]
 
 
@@ -74,7 +74,7 @@ def test_a_dossier_life_reaches_subscribers_and_the_citizen_through_the_worker(r
             d = timed(lambda: lifecycle.dossier_transfer(dossier=d, actor=w.off_build))
             d = timed(lambda: lifecycle.dossier_request_supplement(dossier=d, actor=w.lead_just, reason="Thiếu bản vẽ"))
             d = timed(lambda: lifecycle.dossier_resume(dossier=d, actor=w.clerk))
-            d = timed(lambda: lifecycle.dossier_apologize(dossier=d, actor=w.lead_build, new_date=d.due_date + timedelta(days=10), reason="Chờ ý kiến"))
+            d = timed(lambda: lifecycle.dossier_apologize(dossier=d, actor=w.lead_build, new_date=calendar_get().add_working_days(d.due_date, 5), reason="Chờ ý kiến"))
             d = timed(lambda: approve_after_handover(dossier=d, actor=w.lead_build))
             d = timed(lambda: lifecycle.dossier_return_result(dossier=d, actor=w.clerk))
             # the slow subscriber (3 s per answer) never holds an action up

@@ -18,6 +18,7 @@ from dossiers.models import Dossier, DossierEvent, DossierPause
 from dossiers.services import lifecycle
 from tests.dossiers.test_forms_tt03 import at, full_history, receive, world  # noqa: F401 (fixture)
 from tests.e2e.conftest import SCREENSHOTS, login
+from tests.dossiers.lifecycle_fixtures import approve_after_handover
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler-utils")
 PASSWORD = "onecua-e2e-2026"
@@ -115,7 +116,7 @@ def test_public_pages_on_a_phone(browser, live_server, people):
     d = receive(w, at(2026, 3, 2, 8, 30))
     lifecycle.dossier_apologize(dossier=d, actor=w["bleader"], new_date=date(2026, 4, 28), reason="Chờ ý kiến thẩm định",
                                 at=at(2026, 3, 20, 9))
-    lifecycle.dossier_approve(dossier=d, actor=w["bleader"], at=at(2026, 4, 20, 9))
+    approve_after_handover(dossier=d, actor=w["bleader"], at=at(2026, 4, 20, 9))
     lifecycle.dossier_return_result(dossier=d, actor=w["clerk"], at=at(2026, 4, 21, 9))
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
                               is_mobile=True, has_touch=True)

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def _watch_csp(pg) -> list[str]:
     violations: list[str] = []
-    pg.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    pg.on("console", lambda msg: violations.append(f"{pg.url}: {msg.text}") if "Content Security Policy" in msg.text else None)
     return violations
 
 
