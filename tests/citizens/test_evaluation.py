@@ -24,6 +24,7 @@ from tests.citizens.test_public_fixtures import (  # noqa: F401 (fixtures)
     CCCD_LAST4, PHONE_LAST4, at, make_returned, org, procedures, register, returned, verify, world,
 )
 from tests.conftest import require_postgres
+from tests.dossiers.lifecycle_fixtures import approve_after_handover
 
 ALL = {f"c{i}": "2" for i in range(1, 10)}
 
@@ -61,9 +62,10 @@ def test_officer_falls_back_to_last_assigned_step(world):
     p = world["people"]
     d = register(world, procedure="lien_thong")
     lifecycle.dossier_transfer(dossier=d, actor=None, at=at(2022, 1, 28, 9, 45))  # the counter's hand-over
+    lifecycle.dossier_transfer(dossier=d, actor=None, at=at(2022, 1, 28, 9, 50))  # step 1 → Sở Tư pháp
     lifecycle.dossier_assign(dossier=d, actor=p["leader"], officer=p["officer"], at=at(2022, 1, 28, 10))
     lifecycle.dossier_transfer(dossier=d, actor=p["officer"], at=at(2022, 2, 7, 10))
-    lifecycle.dossier_approve(dossier=d, actor=None, at=at(2022, 2, 8, 10))
+    approve_after_handover(dossier=d, actor=None, at=at(2022, 2, 8, 10))
     lifecycle.dossier_return_result(dossier=d, actor=p["clerk"], at=at(2022, 2, 8, 15))
     d.refresh_from_db()
     assert d.assigned_to is None

@@ -61,4 +61,6 @@ def test_postgres_reads_the_counted_states_from_the_unit_state_indexes(units):
         (Dossier.objects.filter(receiving_unit_id__in=ids), ("dossier_vis_receiving",)),
     ]:
         plan = qs.filter(state__in=dsel.COUNTED_STATES).values("state").order_by().explain()
-        assert any(index in plan for index in indexes) and "Index Cond" in plan and "state = ANY" in plan, plan
+        # the planner prints the state either as an index condition or a filter, cast or not
+        assert any(index in plan for index in indexes) and "Index Cond" in plan, plan
+        assert re.search(r"\(?state\)?(::text)? = ANY", plan), plan

@@ -37,6 +37,7 @@ def world(db):
     w = make_pii_world()
     w.admin = make_user("quantri1", "Phan Văn Quản", ADMINISTRATOR, unit=w.province)
     w.dossier = register(w, received_at=at(2026, 11, 2, 9))
+    w.dossier = lifecycle.dossier_transfer(dossier=w.dossier, actor=None, at=at(2026, 11, 2, 9, 30))  # D18
     w.dossier = lifecycle.dossier_assign(dossier=w.dossier, actor=w.leader, officer=w.officer, at=at(2026, 11, 2, 10))
     w.dossier = lifecycle.dossier_request_supplement(dossier=w.dossier, actor=w.officer, reason="Thiếu tờ khai",
                                                      at=at(2026, 11, 3, 9))
@@ -103,7 +104,8 @@ def test_officer_rows_are_opaque_and_ids_read_no_name(world):
     leader = _client(world.province_leader)
     for user in (world.clerk, world.officer, world.admin):
         r = leader.get(url, {"year": "2026", "quarter": "4", "row": f"officer:{user.pk}"})
-        assert r.status_code == 404 and user.last_name not in r.content.decode()
+        page = r.content.decode().split("<main", 1)[-1]  # the header names the signed-in leader
+        assert r.status_code == 404 and user.last_name not in page
     ref = cr.officer_ref(world.officer.pk)
     assert re.fullmatch(r"[0-9a-f]{24}", ref) and str(world.officer.pk) != ref
     # a real reference of an officer with no evaluation in this report is no row of it either

@@ -12,6 +12,7 @@ from dossiers.models import Dossier, DossierEvent
 from papers import services
 from papers.models import Document
 from tests.papers.conftest import APPLICANT_ID, CHECKLIST, api, jpeg_bytes, pdf_bytes, png_bytes, receive, upload
+from dossiers.services import lifecycle
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_intake_refuses_a_non_image_non_pdf_scan_but_keeps_the_dossier(org, stor
 
 def test_the_leader_uploads_a_result_on_the_dossier_page_and_approval_signs_it(org, store, pkcs12_key):
     d = receive(org)
-    Dossier.objects.filter(pk=d.pk).update(state="in_processing", current_unit=org.justice)
+    lifecycle.dossier_transfer(dossier=d, actor=None)  # the counter hands it over (D18)
     c = page_client(org.leader)
     page = c.get(f"/ho-so/{d.code}/").content.decode()
     assert 'value="result"' in page
@@ -124,7 +125,7 @@ def test_the_leader_uploads_a_result_on_the_dossier_page_and_approval_signs_it(o
 
 def test_the_citizen_downloads_the_signed_result_once_verified(org, store, pkcs12_key):
     d = receive(org)
-    Dossier.objects.filter(pk=d.pk).update(state="in_processing", current_unit=org.justice)
+    lifecycle.dossier_transfer(dossier=d, actor=None)  # the counter hands it over (D18)
     result = upload(api(org.leader), d, pdf_bytes(), kind="result", item=None, origin="").json()
     api(org.leader).post(f"/api/v1/dossiers/{d.code}/approve/", {"result_document": result["id"]}, format="json")
     signed = Document.objects.get(dossier=d, signed=True)
@@ -148,7 +149,7 @@ def test_the_kiosk_says_whether_the_result_is_electronic(org, fs_store, pkcs12_k
     from django.utils import timezone
 
     d = receive(org)
-    Dossier.objects.filter(pk=d.pk).update(state="in_processing", current_unit=org.justice)
+    lifecycle.dossier_transfer(dossier=d, actor=None)  # the counter hands it over (D18)
     result = upload(api(org.leader), d, pdf_bytes(), kind="result", item=None, origin="").json()
     api(org.leader).post(f"/api/v1/dossiers/{d.code}/approve/", {"result_document": result["id"]}, format="json")
     Dossier.objects.filter(pk=d.pk).update(state="returned", returned_at=timezone.now())
@@ -170,7 +171,7 @@ def test_scorecard_group_4_is_computed_from_the_papers(org, fs_store, pkcs12_key
     src = Document.objects.filter(dossier=a, checklist_item=3).get()
     api(org.clerk).post(f"/api/v1/dossiers/{b.code}/documents/",
                         {"kind": "application", "checklist_item": 3, "origin": "reused", "reuse_of": src.pk}, format="multipart")
-    Dossier.objects.filter(pk=a.pk).update(state="in_processing", current_unit=org.justice)
+    lifecycle.dossier_transfer(dossier=a, actor=None)  # the counter hands it over (D18)
     result = upload(api(org.leader), a, pdf_bytes(), kind="result", item=None, origin="").json()
     assert api(org.leader).post(f"/api/v1/dossiers/{a.code}/approve/", {"result_document": result["id"]},
                                 format="json").status_code == 200

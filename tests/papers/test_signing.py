@@ -12,13 +12,14 @@ from dossiers.models import Dossier, DossierEvent
 from papers import signing, storage
 from papers.models import Document, SigningKey
 from tests.papers.conftest import api, need, pdf_bytes, receive, upload
+from dossiers.services import lifecycle
 
 pytestmark = pytest.mark.django_db
 
 
 def _in_processing(org):
     d = receive(org)
-    Dossier.objects.filter(pk=d.pk).update(state="in_processing", current_unit=org.justice)
+    lifecycle.dossier_transfer(dossier=d, actor=None)  # the counter hands it over (D18)
     d.refresh_from_db()
     return d
 
