@@ -343,7 +343,7 @@ def test_intake_with_documents_resolving_unit_and_return_channel(org, as_admin):
          "Chỉ hồ sơ trực tuyến chuyển từ hệ thống khác mới được ghi thời điểm tiếp nhận."),
         ({"submit_only": True}, "submit_only", "Chỉ hồ sơ nộp trực tuyến mới chờ tiếp nhận."),
         ({"channel": "online", "received_at": "2099-01-01T10:00:00+07:00"}, "received_at",
-         "Thời điểm thao tác không được ở tương lai."),
+         "Thời điểm tiếp nhận không được ở tương lai."),
         ({"on_the_spot": True}, "on_the_spot", "Thủ tục này không áp dụng “4 tại chỗ”."),
     ],
 )

@@ -81,7 +81,7 @@ def test_a_dossier_with_history_cannot_be_deleted_on_postgresql(dossier):
     require_postgres()
     refused(lambda: Dossier.objects.filter(pk=dossier.pk).delete())
     assert Dossier.objects.filter(pk=dossier.pk).exists()
-    assert len(snapshot(dossier)) == 3
+    assert len(snapshot(dossier)) == 4
 
 
 def test_insert_and_the_whole_lifecycle_still_work(procedures, org, staff):

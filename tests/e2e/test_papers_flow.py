@@ -6,8 +6,10 @@ import pytest
 
 from dossiers.models import Dossier
 from papers.models import Document
-from tests.e2e.conftest import browser, login, page, screenshot  # noqa: F401 (fixtures)
+from tests.e2e.conftest import login
 from tests.papers.conftest import APPLICANT_ID, CHECKLIST, api, jpeg_bytes, pdf_bytes, png_bytes, receive, upload
+from tests.papers.conftest import fs_store, org, pkcs12_key, test_ca  # noqa: F401 (fixtures; the browser is tests/e2e's)
+from dossiers.services import lifecycle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +41,7 @@ def test_scans_at_intake_signed_result_and_the_citizens_download(page, screensho
     assert docs == {1: "scanned", 2: "scanned", 3: "reused"}
 
     # the leader of the lead unit: a result PDF, then approval signs it
-    Dossier.objects.filter(pk=d.pk).update(state="in_processing", current_unit=org.justice)
+    lifecycle.dossier_transfer(dossier=d, actor=None)  # the counter hands it over (D18)
     pg.click("form.logout button")
     login(pg, "leader", "mat-khau-123")
     pg.goto(pg.base_url + f"/ho-so/{d.code}/")
