@@ -272,6 +272,18 @@ def _procedure_weights(procedures: list[Procedure], units: dict[int, Unit]) -> l
 # --- rows for import_dossiers ----------------------------------------------------------------------
 
 
+def _processing_step_counts(procedures: list[Procedure]) -> dict[int, int]:
+    """How many processing steps a dossier of each procedure gets (``dossiers.core.plan_steps``):
+    a history may hand off between them, one time less."""
+    from dossiers import core
+    from dossiers.services.lifecycle import template_steps
+
+    templates: dict[int, list] = {}
+    for t in ProcedureStep.objects.select_related("unit").order_by("procedure_id", "order"):
+        templates.setdefault(t.procedure_id, []).append(t)
+    return {p.pk: core.processing_count(template_steps(templates.get(p.pk, [])), p.resolving_unit_id) for p in procedures}
+
+
 def _iso(dt: datetime | None) -> str:
     return dt.astimezone(LOCAL_TZ).isoformat(timespec="seconds") if dt else ""
 
@@ -289,9 +301,7 @@ def history_rows_random(
     org = _Organisation()
     procedures = procedures or list(Procedure.objects.filter(is_active=True).order_by("code"))
     weights = _procedure_weights(procedures, org.units)
-    step_counts: dict[int, int] = {}
-    for pid in ProcedureStep.objects.values_list("procedure_id", flat=True):
-        step_counts[pid] = step_counts.get(pid, 0) + 1
+    step_counts = _processing_step_counts(procedures)
     receiving = {p.pk: org.receiving_unit(p) for p in procedures}
     days = (end - start).days + 1
     picks = []
@@ -387,9 +397,7 @@ def demo_plans(*, today: date, procedures: list[Procedure] | None = None):
     now = min(timezone.now(), datetime.combine(today, time(16, 30), LOCAL_TZ))
     org = _Organisation()
     weights = _procedure_weights(procedures, org.units)
-    steps_of: dict[int, int] = {}
-    for pid in ProcedureStep.objects.values_list("procedure_id", flat=True):
-        steps_of[pid] = steps_of.get(pid, 0) + 1
+    steps_of = _processing_step_counts(procedures)
     plans = []
     first = today - timedelta(days=DEMO_DAYS - 1)
     for offset in range(DEMO_DAYS):
