@@ -5,9 +5,9 @@
         [--clients 50] [--duration 120] [--base-url http://127.0.0.1:8000 | --serve]
 
 Clerks (half of the clients) take dossiers in through the API (token auth, the demo clerks of
-three units, procedures whose resolving unit has a demo officer and leader) and hand approved
-results back (return-result); officers list, open and assign dossiers of their unit; leaders
-list, open, assign and approve. Every client is one thread with a bounded loop (until the
+three units, procedures whose resolving unit has a demo officer and leader), hand them over to
+the processing unit (D18) and hand approved results back (return-result); officers list, open and
+take unassigned dossiers of their unit; leaders list, open, assign and approve (D17). Every client is one thread with a bounded loop (until the
 deadline), a fresh HTTP connection per request (http.client, no dependency).
 
 Afterwards the script reads the database (the same DATABASE_URL as the server) and checks:
@@ -50,7 +50,8 @@ PROCESSORS = {
     "000.00.13.H23": ("chuyenvien.stnmt", "lanhdao.stnmt"),
     "000.00.21.H23": ("chuyenvien.huyen", "lanhdao.huyen"),
 }
-OK = {"intake": {201}, "list": {200}, "detail": {200}, "assign": {200}, "approve": {200}, "return": {200}}
+OK = {"intake": {201}, "list": {200}, "detail": {200}, "handover": {200}, "assign": {200}, "approve": {200},
+      "return": {200}}
 
 
 class Http:
@@ -117,8 +118,9 @@ def _pick(payload) -> dict | None:
 
 def clerk_loop(http: Http, stats: Stats, token: str, unit: str, procedures: list[str], deadline: float) -> None:
     while time.monotonic() < deadline:
-        if random.random() < 0.8:
-            id_number = f"{random.randint(0, 99999999999):012d}"
+        x = random.random()
+        if x < 0.7:
+            id_number = f"{random.randint(1, 99999999999):012d}"
             body = {
                 "procedure": random.choice(procedures), "receiving_unit": unit, "channel": "direct",
                 "applicant": {"name": "Nguyễn Văn Tải", "id_number": id_number,
@@ -129,6 +131,13 @@ def clerk_loop(http: Http, stats: Stats, token: str, unit: str, procedures: list
             if status == 201:
                 with stats.lock:
                     stats.created[payload["code"]] = id_number
+        elif x < 0.85:  # the counter hands a received dossier over to its first processing unit (D18)
+            status, payload = _timed(stats, http, "list", "GET",
+                                     f"/api/v1/dossiers/?status=received&unit={unit}&page_size=20", token=token)
+            row = _pick(payload) if status == 200 else None
+            if row:
+                _timed(stats, http, "handover", "POST", f"/api/v1/dossiers/{row['code']}/transfer/",
+                       token=token, body={"version": row["version"]})
         else:
             status, payload = _timed(stats, http, "list", "GET", "/api/v1/dossiers/?status=approved", token=token)
             row = _pick(payload) if status == 200 else None
@@ -142,10 +151,11 @@ def clerk_loop(http: Http, stats: Stats, token: str, unit: str, procedures: list
 
 def officer_loop(http: Http, stats: Stats, token: str, unit: str, officer: str, leader: bool,
                  deadline: float) -> None:
+    """Officers take an unassigned dossier of their unit themselves; leaders assign and approve
+    (D17: the unit holding the step acts, the lead unit's leader decides)."""
     while time.monotonic() < deadline:
-        wanted = random.choice(["received", "in_processing"]) if leader else "received"
         status, payload = _timed(stats, http, "list", "GET",
-                                 f"/api/v1/dossiers/?status={wanted}&unit={unit}&page_size=20", token=token)
+                                 f"/api/v1/dossiers/?status=in_processing&unit={unit}&page_size=20", token=token)
         row = _pick(payload) if status == 200 else None
         if not row:
             time.sleep(0.2)
@@ -154,10 +164,11 @@ def officer_loop(http: Http, stats: Stats, token: str, unit: str, officer: str, 
         status, detail = _timed(stats, http, "detail", "GET", f"/api/v1/dossiers/{code}/", token=token)
         if status != 200:
             continue
-        if detail["status"] == "received":
+        actions = detail.get("actions", [])
+        if "assign" in actions and detail.get("assigned_to") is None:
             _timed(stats, http, "assign", "POST", f"/api/v1/dossiers/{code}/assign/", token=token,
                    body={"officer": officer, "version": detail["version"], "note": "phân công (load test)"})
-        elif leader and detail["status"] == "in_processing":
+        elif leader and "approve" in actions:
             status, _ = _timed(stats, http, "approve", "POST", f"/api/v1/dossiers/{code}/approve/", token=token,
                                body={"version": detail["version"], "note": "duyệt (load test)"})
             if status == 200:
@@ -320,7 +331,7 @@ def main(argv=None) -> int:
           f"{total / elapsed:.1f} req/s; {len(stats.created)} dossiers received, {len(stats.approved)} approved, "
           f"{len(stats.returned)} returned; {conflicts} clean 409 conflicts")
     print(f"{'kind':<8} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses")
-    for kind in ("intake", "list", "detail", "assign", "approve", "return"):
+    for kind in ("intake", "list", "detail", "handover", "assign", "approve", "return"):
         values = stats.latency.get(kind, [])
         if not values:
             continue
