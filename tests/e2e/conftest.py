@@ -33,8 +33,25 @@ def browser():
         b.close()
 
 
+def _celery_pools_fresh() -> None:
+    """Worker tests that ran before (a worker started and stopped in this process) may leave
+    Celery's connection pools closed: a page that queues a task (an export) would answer 500."""
+    from kombu import pools
+
+    from onecua.celery import app
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    pools.reset()  # kombu's process-wide producer pools, keyed by connection
+
+
 @pytest.fixture
 def page(browser, live_server):
+    _celery_pools_fresh()
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     pg = context.new_page()
     pg.set_default_timeout(15000)

@@ -32,7 +32,8 @@ def test_clerk_receives_a_dossier_with_the_keyboard(page, screenshot):
     previous = register(w, id_number="017190005555", name="Đặng Văn Lâm")
     login(page, w.clerk.username, PASSWORD)
     page.goto(page.base_url + "/tiep-nhan/")
-    assert page.evaluate("document.activeElement.id") == "procedure-q"  # the search box has the focus
+    # the search box has the focus (set by the page's script once loaded: wait for it on a busy machine)
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'procedure-q'")
 
     page.keyboard.type("dang ky khai")
     page.wait_for_selector("#procedure-results li[role=option]")

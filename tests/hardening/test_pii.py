@@ -71,6 +71,10 @@ def test_celery_worker_handlers_get_the_filter():
     logger = logging.getLogger("celery-test-pii")
     handler = logging.StreamHandler(io.StringIO())
     logger.addHandler(handler)
+    # the logging state other tests leave (a worker's setup, logging.disable) is not this test's subject
+    logger.disabled, previous_disable = False, logging.root.manager.disable
+    logger.setLevel(logging.DEBUG)
+    logging.disable(logging.NOTSET)
     try:
         install_on_celery_handlers(logger=logger)
         logger.propagate = False
@@ -79,6 +83,7 @@ def test_celery_worker_handlers_get_the_filter():
         assert mask_id_number(CCCD) in handler.stream.getvalue()
     finally:
         logger.removeHandler(handler)
+        logging.disable(previous_disable)
 
 
 # --- pages -------------------------------------------------------------------------------------

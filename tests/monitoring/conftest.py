@@ -117,13 +117,17 @@ def celery_broker(url: str):
     saved = {k: app.conf.get(k) for k in keys}
 
     def reset_pools():
+        from kombu import pools
+
         if app._pool is not None:
             app._pool.force_close_all()
             app._pool = None
         amqp = app.__dict__.get("amqp")
-        if amqp is not None and amqp._producer_pool is not None:
-            amqp._producer_pool.force_close_all()
+        if amqp is not None:
             amqp._producer_pool = None
+        # kombu keeps producer pools in a process-wide registry keyed by connection: closing one
+        # without clearing the registry left it closed for every later task ("Acquire on closed pool")
+        pools.reset()
 
     app.conf.update(broker_url=url, broker_transport_options={}, task_always_eager=False,
                     broker_connection_retry_on_startup=True)
