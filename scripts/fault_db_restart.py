@@ -21,7 +21,6 @@ Prints the figures; exits 1 if a check fails. Removes the cluster afterwards.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import socket
