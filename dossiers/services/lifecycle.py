@@ -257,10 +257,10 @@ def dossier_transition(
             raise ConflictError(MSG_CONFLICT.format(code=locked.code))
         case = case_of(locked, steps=list(locked.steps.order_by("order")), pauses=list(locked.pauses.order_by("requested_at")))
         case.make_pause = lambda **values: DossierPause(dossier=locked, **values)
+        assignee_of = actor_of(assignee)  # the officer named by an assignment: unit and roles
         ctx = core.Context(
             at=at, cal=calendar_get(), params=params or {}, actor=actor_of(actor),
-            assignee=((staff_profile(assignee).unit_id if staff_profile(assignee) else None), frozenset(user_roles(assignee)))
-            if assignee is not None else None,
+            assignee=(assignee_of.unit_id, assignee_of.roles) if assignee_of is not None else None,
         )
         effect = core.act(action, case, ctx)
         # other apps' work inside the transaction (papers signs the approved result); a hook's
