@@ -24,6 +24,7 @@ successor), and moves the open dossiers in batches:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,6 +46,7 @@ from dossiers.models import (
 )
 from dossiers.services.catalogue import ImportFileError, _Errors, _read_table
 from dossiers.workflow import OPEN_STATES, DossierState
+from onecua.locks import singleton_lock
 from onecua.rows import rows_insert
 
 logger = logging.getLogger(__name__)
@@ -217,8 +219,48 @@ def reorganisations_record(entries: list[rules.Entry], *, actor=None, planned: d
 
 def reorganisation_move(reorg: Reorganisation, *, batch: int = BATCH, progress=None) -> int:
     """Move every open dossier still at the old unit (idempotent; safe to rerun after a crash).
-    Returns how many dossiers this call moved. `progress(moved_so_far)` after each batch."""
-    old_id, new_id = reorg.old_unit_id, reorg.successor_id
+    Returns how many dossiers this call moved. `progress(moved_so_far)` after each batch.
+
+    One mover per reorganisation at a time (``onecua.locks``: dies with a killed holder); a
+    second caller (the command while the page's task runs) waits, then finds what is left."""
+    while True:
+        with singleton_lock(f"reorganisation-move:{reorg.pk}", timeout=3600) as held:
+            if held:
+                return _move_all(reorg, batch=batch, progress=progress)
+        time.sleep(1)
+
+
+def reorganisations_move(reorganisation_ids: Iterable[int]) -> int:
+    """Move the open dossiers of these reorganisations, oldest effective date first (the
+    Celery task of the administrators' page)."""
+    moved = 0
+    for reorg in Reorganisation.objects.filter(pk__in=list(reorganisation_ids)).select_related(
+            "old_unit", "successor").order_by("effective_date", "pk"):
+        moved += reorganisation_move(reorg)
+    return moved
+
+
+def reorganisation_start(rows_or_file, *, actor=None, today: date | None = None) -> list[int]:
+    """The administrators' page: record the file's entries and hand the move to a Celery task
+    after the commit (in-process if the broker is down). Returns the reorganisations' ids."""
+    result = reorganisation_import(rows_or_file, actor=actor, move=False, today=today)
+    ids = [r.pk for r in result.reorganisations]
+
+    def after_commit():
+        from dossiers.tasks import reorganisation_move_task
+
+        try:
+            reorganisation_move_task.delay(ids)
+        except Exception:  # broker down: do the work now rather than lose it
+            logger.exception("Broker unavailable; moving the dossiers of reorganisations %s in-process", ids)
+            reorganisations_move(ids)
+
+    transaction.on_commit(after_commit)
+    return ids
+
+
+def _move_all(reorg: Reorganisation, *, batch: int, progress) -> int:
+    old_id = reorg.old_unit_id
     Reorganisation.objects.filter(pk=reorg.pk).exclude(status=Reorganisation.Status.DONE).update(
         status=Reorganisation.Status.MOVING)
     moved = 0
@@ -291,7 +333,7 @@ def _move_batch(reorg: Reorganisation, ids: list[int]) -> int:
                 data={"reorganisation": reorg.pk, "legal_basis": reorg.legal_basis,
                       "effective_date": reorg.effective_date.isoformat(),
                       "recorded_at": recorded_at.isoformat(), "moved": moved_parts,
-                      "from": reorg.old_unit.code, "to": reorg.successor.code,
+                      "from_unit": reorg.old_unit.code, "to_unit": reorg.successor.code,
                       "lead_from": old_id if lead else None},
             ))
             moves.append(DossierMove(dossier=d, reorganisation=reorg, at=at, from_unit_id=old_id, to_unit_id=new_id,
