@@ -23,13 +23,14 @@ successor), and moves the open dossiers in batches:
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -54,7 +55,7 @@ logger = logging.getLogger(__name__)
 #: open dossiers (D20): received and not resolved, and online submissions not yet accepted
 MOVABLE_STATES = tuple(sorted(OPEN_STATES | {DossierState.SUBMITTED}))
 PENDING_STEPS = (DossierStep.State.WAITING, DossierStep.State.CURRENT)
-BATCH = 1000
+BATCH = 2000
 
 #: ``hook(effective_date)`` after dossiers were moved (reporting drops the stale roll-ups)
 MOVED_HOOKS: list[Callable[[date], None]] = []
@@ -125,6 +126,18 @@ def _candidates(old_id: int):
     steps = DossierStep.objects.filter(unit_id=old_id, state__in=PENDING_STEPS).values("dossier_id")
     return Dossier.objects.filter(state__in=MOVABLE_STATES).filter(
         Q(resolving_unit_id=old_id) | Q(current_unit_id=old_id) | Q(pk__in=steps))
+
+
+def _candidate_ids(old_id: int, reorg: Reorganisation) -> list[int]:
+    """:func:`_candidates` not yet moved by `reorg`, in id order: three index lookups (the lead
+    unit, the holding unit, the pending steps) instead of one OR over the whole table."""
+    open_ = Dossier.objects.filter(state__in=MOVABLE_STATES)
+    ids = set(open_.filter(resolving_unit_id=old_id).values_list("pk", flat=True))
+    ids |= set(open_.filter(current_unit_id=old_id).values_list("pk", flat=True))
+    stepped = set(DossierStep.objects.filter(unit_id=old_id, state__in=PENDING_STEPS).values_list("dossier_id", flat=True))
+    ids |= set(open_.filter(pk__in=list(stepped - ids)).values_list("pk", flat=True)) if stepped - ids else set()
+    ids -= set(DossierMove.objects.filter(reorganisation=reorg).values_list("dossier_id", flat=True))
+    return sorted(ids)
 
 
 @dataclass(frozen=True)
@@ -265,7 +278,7 @@ def _move_all(reorg: Reorganisation, *, batch: int, progress) -> int:
         status=Reorganisation.Status.MOVING)
     moved = 0
     for _pass in range(3):  # a second pass takes what reached the old unit during the first
-        ids = list(_candidates(old_id).exclude(moves__reorganisation=reorg).order_by("pk").values_list("pk", flat=True))
+        ids = _candidate_ids(old_id, reorg)
         if not ids:
             break
         for i in range(0, len(ids), batch):
@@ -281,10 +294,121 @@ def _move_all(reorg: Reorganisation, *, batch: int, progress) -> int:
     return moved
 
 
-def _move_batch(reorg: Reorganisation, ids: list[int]) -> int:
-    """One batch, one transaction (module docstring)."""
+def _event_data(reorg: Reorganisation, recorded_at, moved_parts: list[str], lead: bool) -> dict:
+    return {"reorganisation": reorg.pk, "legal_basis": reorg.legal_basis,
+            "effective_date": reorg.effective_date.isoformat(), "recorded_at": recorded_at.isoformat(),
+            "moved": moved_parts, "from_unit": reorg.old_unit.code, "to_unit": reorg.successor.code,
+            "lead_from": reorg.old_unit_id if lead else None}
+
+
+def _hook_rows_insert(locked: list[Dossier], events: list[DossierEvent]) -> None:
+    """The transition hooks' rows (the ``dossier.moved`` webhook's outbox message), as for any
+    event (``dossiers.services.lifecycle.TRANSITION_HOOKS``)."""
     from dossiers.services.lifecycle import TRANSITION_HOOKS
 
+    hook_rows = []
+    for d, ev in zip(locked, events):
+        for hook in TRANSITION_HOOKS:
+            hook_rows += hook(d, ev) or ()
+    for i in range(0, len(hook_rows), 500):
+        rows_insert(hook_rows[i:i + 500])
+
+
+def _move_batch(reorg: Reorganisation, ids: list[int]) -> int:
+    """One batch, one transaction (module docstring); set-based SQL on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return _move_batch_pg(reorg, ids)
+    return _move_batch_orm(reorg, ids)
+
+
+#: what the lock query reads of each dossier: what the move and the transition hooks use (the
+#: other columns stay deferred: building 200,000 full rows was a third of the time)
+_HOOK_COLUMNS = ", ".join(f"d.{c}" for c in (
+    "id", "code", "state", "version", "procedure_id", "receiving_unit_id", "resolving_unit_id", "current_unit_id",
+    "channel", "on_the_spot", "received_at", "due_date", "appointment_date", "outcome", "resolved_at", "returned_at",
+    "assigned_to_id", "notify_email", "notify_sms", "applicant_email", "applicant_phone", "updated_at"))
+
+
+def _int_array(values) -> str:
+    """An integer list as a PostgreSQL array literal (dumped as one string, not per element)."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
+def _move_batch_pg(reorg: Reorganisation, ids: list[int]) -> int:
+    """:func:`_move_batch_orm` in a handful of statements with array parameters (the merger day's
+    200,000 dossiers: the ORM's per-row work was most of the time)."""
+    q = connection.ops.quote_name
+    dossier, step, pause, event, move = (q(m._meta.db_table) for m in (Dossier, DossierStep, DossierPause,
+                                                                        DossierEvent, DossierMove))
+    old_id, new_id = reorg.old_unit_id, reorg.successor_id
+    start = rules.move_at(reorg.effective_date, None)
+    recorded_at = timezone.now()
+    pending = [str(s) for s in PENDING_STEPS]
+    moment = "GREATEST(%s::timestamptz, COALESCE(d.received_at, %s::timestamptz))"
+    with transaction.atomic(), connection.cursor() as cur:
+        locked = list(Dossier.objects.raw(
+            f"SELECT {_HOOK_COLUMNS}, {moment} AS move_at, (SELECT e.due_date FROM {event} e WHERE e.dossier_id = d.id "
+            f"AND e.at <= {moment} ORDER BY e.at DESC, e.id DESC LIMIT 1) AS due_then FROM {dossier} d "
+            f"WHERE d.id = ANY(%s::bigint[]) AND d.state = ANY(%s) AND (d.resolving_unit_id = %s OR d.current_unit_id = %s "
+            f"OR EXISTS (SELECT 1 FROM {step} s WHERE s.dossier_id = d.id AND s.unit_id = %s AND s.state = ANY(%s))) "
+            f"AND NOT EXISTS (SELECT 1 FROM {move} m WHERE m.dossier_id = d.id AND m.reorganisation_id = %s) "
+            f"ORDER BY d.id FOR UPDATE OF d",
+            [start, start, start, start, _int_array(ids), [str(s) for s in MOVABLE_STATES], old_id, old_id, old_id,
+             pending, reorg.pk]))
+        if not locked:
+            return 0
+        got = _int_array(d.pk for d in locked)
+        cur.execute(f"UPDATE {step} SET unit_id = %s WHERE dossier_id = ANY(%s::bigint[]) AND unit_id = %s AND state = ANY(%s) "
+                    f"RETURNING dossier_id", [new_id, got, old_id, pending])
+        with_steps = {row[0] for row in cur.fetchall()}
+        cur.execute(f"UPDATE {pause} SET unit_id = %s WHERE dossier_id = ANY(%s::bigint[]) AND unit_id = %s "
+                    f"AND completed_at IS NULL", [new_id, got, old_id])
+        now = timezone.now()
+        cur.execute(f"UPDATE {dossier} SET resolving_unit_id = CASE WHEN resolving_unit_id = %s THEN %s "
+                    f"ELSE resolving_unit_id END, current_unit_id = CASE WHEN current_unit_id = %s THEN %s "
+                    f"ELSE current_unit_id END, version = version + 1, updated_at = %s WHERE id = ANY(%s::bigint[])",
+                    [old_id, new_id, old_id, new_id, now, got])
+        note = rules.move_note(reorg.legal_basis)
+        events, rows = [], []
+        for d in locked:
+            lead, held = d.resolving_unit_id == old_id, d.current_unit_id == old_id
+            moved_parts = [p for p, yes in (("lead", lead), ("current", held), ("steps", d.pk in with_steps)) if yes]
+            if lead:
+                d.resolving_unit_id = new_id
+            if held:
+                d.current_unit_id = new_id
+            d.version += 1
+            d.updated_at = now
+            data = _event_data(reorg, recorded_at, moved_parts, lead)
+            due = d.due_then if d.due_then is not None else d.due_date
+            events.append(DossierEvent(dossier=d, at=d.move_at, action=rules.ACTION, from_state=d.state,
+                                       to_state=d.state, actor=None, actor_name="", unit_id=old_id, to_unit_id=new_id,
+                                       note=note, due_date=due, data=data))
+            rows.append({"d": d.pk, "at": d.move_at.isoformat(), "st": d.state,
+                         "due": due.isoformat() if due else None, "data": data, "lead": lead})
+        # the rows as one JSON parameter (one C-speed dump instead of an array per column)
+        rows_json = json.dumps(rows, ensure_ascii=False)
+        cur.execute(
+            f"INSERT INTO {event} (dossier_id, at, action, from_state, to_state, actor_id, actor_name, unit_id, "
+            f"to_unit_id, note, due_date, data) SELECT u.d, u.at, %s, u.st, u.st, NULL, '', %s, %s, %s, u.due, "
+            f"u.data FROM jsonb_to_recordset(%s::jsonb) AS u(d bigint, at timestamptz, st text, due date, data jsonb) "
+            f"RETURNING id, dossier_id",
+            [rules.ACTION, old_id, new_id, note, rows_json])
+        event_ids = dict((dossier_id, pk) for pk, dossier_id in cur.fetchall())
+        for ev in events:
+            ev.pk = event_ids[ev.dossier_id]
+            ev._state.adding = False
+        cur.execute(
+            f"INSERT INTO {move} (dossier_id, reorganisation_id, at, from_unit_id, to_unit_id, lead) "
+            f"SELECT u.d, %s, u.at, %s, %s, u.lead FROM jsonb_to_recordset(%s::jsonb) "
+            f"AS u(d bigint, at timestamptz, lead boolean)", [reorg.pk, old_id, new_id, rows_json])
+        _hook_rows_insert(locked, events)
+        Reorganisation.objects.filter(pk=reorg.pk).update(moved=F("moved") + len(locked))
+    return len(locked)
+
+
+def _move_batch_orm(reorg: Reorganisation, ids: list[int]) -> int:
+    """One batch through the ORM (SQLite; the reference for the PostgreSQL statements)."""
     old_id, new_id = reorg.old_unit_id, reorg.successor_id
     start = rules.move_at(reorg.effective_date, None)
     recorded_at = timezone.now()
@@ -330,22 +454,13 @@ def _move_batch(reorg: Reorganisation, ids: list[int]) -> int:
                 dossier=d, at=at, action=rules.ACTION, from_state=d.state, to_state=d.state, actor=None,
                 actor_name="", unit_id=old_id, to_unit_id=new_id, note=note,
                 due_date=d.due_then if d.due_then is not None else d.due_date,
-                data={"reorganisation": reorg.pk, "legal_basis": reorg.legal_basis,
-                      "effective_date": reorg.effective_date.isoformat(),
-                      "recorded_at": recorded_at.isoformat(), "moved": moved_parts,
-                      "from_unit": reorg.old_unit.code, "to_unit": reorg.successor.code,
-                      "lead_from": old_id if lead else None},
+                data=_event_data(reorg, recorded_at, moved_parts, lead),
             ))
             moves.append(DossierMove(dossier=d, reorganisation=reorg, at=at, from_unit_id=old_id, to_unit_id=new_id,
                                      lead=lead))
         DossierEvent.objects.bulk_create(events, batch_size=500)
         DossierMove.objects.bulk_create(moves, batch_size=1000)
-        hook_rows = []
-        for d, ev in zip(locked, events):
-            for hook in TRANSITION_HOOKS:
-                hook_rows += hook(d, ev) or ()
-        for i in range(0, len(hook_rows), 500):
-            rows_insert(hook_rows[i:i + 500])
+        _hook_rows_insert(locked, events)
         Reorganisation.objects.filter(pk=reorg.pk).update(moved=F("moved") + len(locked))
     return len(locked)
 

@@ -160,7 +160,8 @@ class RollupEqualsDirectTests(HypothesisTestCase):
     @given(
         histories=st.lists(plans, min_size=1, max_size=14),
         calendar_change=st.one_of(st.none(), st.tuples(st.integers(0, 13), st.integers(0, 45), st.booleans())),
-        reorganisation=st.one_of(st.none(), st.tuples(st.integers(0, 14), st.sampled_from(REORGANISATION_DAYS))),
+        reorganisation=st.one_of(st.none(), st.tuples(st.integers(0, 14), st.sampled_from(REORGANISATION_DAYS),
+                                                     instants, st.sampled_from(["district3", "district_cal15"]))),
     )
     def test_report_from_rollups_equals_direct_and_oracle(self, histories, calendar_change, reorganisation):
         """For every checked period: roll-ups = direct computation = oracle, identities hold,
@@ -170,6 +171,10 @@ class RollupEqualsDirectTests(HypothesisTestCase):
         try:
             for i, plan in enumerate([*histories, None]):
                 if reorganisation is not None and min(reorganisation[0], len(histories)) == i:
+                    # at least one dossier open at the district when the merger is recorded
+                    lc.dossier_register(procedure=self.procs[reorganisation[3]], receiving_unit=self.org["district_counter"],
+                                        channel="direct", applicant=APPLICANT, actor=self.actor,
+                                        received_at=reorganisation[2])
                     moved = reorganisation_import([{
                         "old_code": self.org["district"].code, "successor_code": self.ward.code,
                         "effective_date": reorganisation[1].isoformat(), "legal_basis": "Nghị quyết thử nghiệm"}]).moved
