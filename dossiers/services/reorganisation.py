@@ -274,7 +274,7 @@ def reorganisation_start(rows_or_file, *, actor=None, today: date | None = None)
 
 def _move_all(reorg: Reorganisation, *, batch: int, progress) -> int:
     old_id = reorg.old_unit_id
-    Reorganisation.objects.filter(pk=reorg.pk).exclude(status=Reorganisation.Status.DONE).update(
+    Reorganisation.objects.filter(pk=reorg.pk, status=Reorganisation.Status.PENDING).update(
         status=Reorganisation.Status.MOVING)
     moved = 0
     for _pass in range(3):  # a second pass takes what reached the old unit during the first
@@ -285,9 +285,10 @@ def _move_all(reorg: Reorganisation, *, batch: int, progress) -> int:
             moved += _move_batch(reorg, ids[i:i + batch])
             if progress is not None:
                 progress(moved)
-    reorg.status = Reorganisation.Status.DONE
-    reorg.finished_at = timezone.now()
-    Reorganisation.objects.filter(pk=reorg.pk).update(status=reorg.status, finished_at=reorg.finished_at)
+    if moved or reorg.status != Reorganisation.Status.DONE:  # a rerun with nothing left writes nothing
+        reorg.status = Reorganisation.Status.DONE
+        reorg.finished_at = timezone.now()
+        Reorganisation.objects.filter(pk=reorg.pk).update(status=reorg.status, finished_at=reorg.finished_at)
     if moved:
         for hook in MOVED_HOOKS:
             hook(reorg.effective_date)

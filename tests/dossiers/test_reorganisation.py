@@ -168,7 +168,8 @@ def test_rerunning_the_same_file_changes_nothing(world, tmp_path):
     path = _file(tmp_path, MERGER)
     _run(path)
     after = {k: _snapshot(x) for k, x in d.items()}
-    counts = (DossierEvent.objects.count(), DossierMove.objects.count(), Reorganisation.objects.count())
+    counts = (DossierEvent.objects.count(), DossierMove.objects.count(),
+              sorted(Reorganisation.objects.values_list("pk", "status", "moved", "finished_at")))
     out, err = _run(path)  # exits 0
     assert err == ""
     assert out.splitlines() == [
@@ -177,7 +178,10 @@ def test_rerunning_the_same_file_changes_nothing(world, tmp_path):
         "Reorganisation: 0 new, 2 already recorded, 0 open dossiers moved",
     ]
     assert {k: _snapshot(x) for k, x in d.items()} == after
-    assert (DossierEvent.objects.count(), DossierMove.objects.count(), Reorganisation.objects.count()) == counts
+    assert (DossierEvent.objects.count(), DossierMove.objects.count(),
+            sorted(Reorganisation.objects.values_list("pk", "status", "moved", "finished_at"))) == counts
+    for unit in Unit.objects.filter(code__in=[DISTRICT, COMMUNE2]):
+        assert (unit.valid_to, unit.successor.code) == (date(2025, 6, 30), WARD)
 
 
 def test_a_rerun_after_an_interrupted_move_finishes_it(world, tmp_path):
@@ -346,3 +350,26 @@ def test_rollups_made_before_the_merger_are_forgotten_from_its_date(world, tmp_p
     assert max(days) == date(2025, 6, 30) and min(days) == date(2025, 6, 14)
     # the month of July falls back to the direct computation until the nightly job rebuilds it
     assert rs.report_figures(period=Period.month(2025, 7, "calendar"))["source"] == rs.SOURCE_DIRECT
+
+
+def test_after_the_move_deadline_notices_go_to_the_successor_and_name_it(world, tmp_path):
+    """The deadline sweep after the merger: B (due 13/6/2025) is overdue at the ward; its leaders
+    are told, and the notice says where it is."""
+    from monitoring.models import Notification
+    from monitoring.services.outbox import outbox_relay
+    from dossiers.models import StaffProfile
+    from dossiers.roles import LEADER
+    from tests.factories import UserFactory
+
+    org, _procs, d = world
+    ward_leader = UserFactory(username="lanhdao_phuong", role=LEADER)
+    StaffProfile.objects.create(user=ward_leader, unit=org["ward"])
+    district_leader = UserFactory(username="lanhdao_huyen", role=LEADER)
+    StaffProfile.objects.create(user=district_leader, unit=org["district"])
+    _run(_file(tmp_path, MERGER))
+    call_command("sweep_deadlines", stdout=io.StringIO())
+    outbox_relay()
+    notes = {(n.dossier_id, n.kind): n for n in Notification.objects.filter(recipient=ward_leader)}
+    b_overdue = notes[(d["B"].pk, "overdue")]
+    assert b_overdue.body == "Đăng ký hộ kinh doanh · đang ở UBND phường Hòa Bình"
+    assert not Notification.objects.filter(recipient=district_leader, dossier_id=d["B"].pk).exists()

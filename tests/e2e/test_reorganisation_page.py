@@ -70,6 +70,7 @@ def test_an_administrator_previews_confirms_and_the_successor_shows_everywhere(p
     assert "Chuyển theo sắp xếp đơn vị hành chính (Nghị quyết 1656/NQ-UBTVQH15)" in main
     screenshot(page, "reorg-dossier-detail")
     page.goto(live_server.url + "/theo-doi/")
+    assert "UBND phường Hòa Bình 000.40.21.H23" in page.locator("main").inner_text()  # by unit holding it
     screenshot(page, "reorg-ward-dashboard", full_page=False)
 
     # The citizen's lookup (last four digits of the phone) shows the ward.
