@@ -26,9 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from dossiers.calendar import LOCAL_TZ
 
 COLUMNS = ("old_code", "successor_code", "effective_date", "legal_basis")
 
