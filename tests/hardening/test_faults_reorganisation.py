@@ -34,8 +34,16 @@ def test_worker_killed_mid_move_then_rerun_moves_each_dossier_once(tmp_path, mon
     ids = [r.pk for r in reorgs]
     assert svc._move_batch(reorgs[0], [d["A"].pk]) == 1  # a batch committed before the crash
 
-    faults._kill_mid_task(tmp_path, task="dossiers.reorganisation_move", kwargs={"reorganisation_ids": ids},
-                          lock_table=DossierPause._meta.db_table, first_table=DossierStep._meta.db_table)
+    try:
+        faults._kill_mid_task(tmp_path, task="dossiers.reorganisation_move", kwargs={"reorganisation_ids": ids},
+                              lock_table=DossierPause._meta.db_table, first_table=DossierStep._meta.db_table)
+    finally:
+        # the sender's Celery(...) made itself the current app: give it back to OneCua's, or a
+        # later test's shared tasks (monitoring.outbox_relay…) are "not registered"
+        from onecua.celery import app
+
+        app.set_current()
+        app.set_default()
     # Nothing of the killed batch; the committed one stays.
     assert list(DossierMove.objects.values_list("dossier_id", flat=True)) == [d["A"].pk]
     assert DossierEvent.objects.filter(action="reorganise").count() == 1
