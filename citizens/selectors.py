@@ -37,6 +37,7 @@ PUBLIC_ACTION_LABELS = {
     Action.RETURN_RESULT: _("Đã trả kết quả"),
     Action.WITHDRAW: _("Rút hồ sơ"),
     "recompute-due": _("Cập nhật ngày hẹn trả kết quả"),
+    "reorganise": _("Chuyển theo sắp xếp đơn vị hành chính"),
 }
 PUBLIC_ACTION_DEFAULT = _("Cập nhật hồ sơ")
 

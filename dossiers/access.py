@@ -70,5 +70,7 @@ page_rule("dossiers:counter_slip", COUNTER, MSG_COUNTER)
 page_rule("dossiers:register", has_role(COUNTER_CLERK, LEADER, ADMINISTRATOR),
           "Chỉ cán bộ một cửa, lãnh đạo và quản trị được in sổ theo dõi hồ sơ.")
 page_rule("dossiers:calendar_override", ADMINS, MSG_ADMIN)
+page_rule("dossiers:reorganisation", ADMINS, MSG_ADMIN)
+page_rule("dossiers:reorganisation_progress", ADMINS, MSG_ADMIN)
 # Django's admin site lets in staff accounts only (administrators are made staff).
 page_rule("admin:index", lambda user, roles: user.is_staff, MSG_ADMIN)

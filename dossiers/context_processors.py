@@ -74,6 +74,7 @@ def nav(request):
     if ADMINISTRATOR in roles:
         groups.append({"title": _("Danh mục"), "items": [
             item(_("Lịch làm việc"), reverse("dossiers:calendar")),
+            item(_("Sắp xếp đơn vị"), reverse("dossiers:reorganisation")),
             item(_("Đơn vị, thủ tục"), reverse("admin:index")),
         ]})
         for hook in ADMIN_MENU_HOOKS:

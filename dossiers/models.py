@@ -586,3 +586,60 @@ class IntakeKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class Reorganisation(models.Model):
+    """A reorganisation entry (domain.md D20): the old unit ends the day before ``effective_date``
+    and its open dossiers move to ``successor`` (dossiers.services.reorganisation)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ chuyển hồ sơ")
+        MOVING = "moving", _("Đang chuyển hồ sơ")
+        DONE = "done", _("Đã chuyển xong")
+
+    old_unit = models.ForeignKey(Unit, verbose_name=_("đơn vị cũ"), on_delete=models.PROTECT, related_name="+")
+    successor = models.ForeignKey(Unit, verbose_name=_("đơn vị kế thừa"), on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField(_("ngày có hiệu lực"))
+    legal_basis = models.CharField(_("căn cứ"), max_length=500)
+    status = models.CharField(_("tình trạng"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    #: open dossiers to move as counted when the move started, and those moved so far (progress)
+    planned = models.PositiveIntegerField(_("số hồ sơ cần chuyển"), default=0)
+    moved = models.PositiveIntegerField(_("số hồ sơ đã chuyển"), default=0)
+    created_at = models.DateTimeField(_("thời điểm nhập"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    finished_at = models.DateTimeField(_("chuyển xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sắp xếp đơn vị hành chính")
+        verbose_name_plural = _("sắp xếp đơn vị hành chính")
+        ordering = ["-effective_date", "old_unit"]
+        constraints = [
+            # one successor per unit and date (a second one is refused by the import)
+            models.UniqueConstraint(fields=["old_unit", "effective_date"], name="reorganisation_unique_old_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_unit_id} → {self.successor_id} ({self.effective_date:%d/%m/%Y})"
+
+
+class DossierMove(models.Model):
+    """One dossier moved by one reorganisation (D20): what the history event says, as a row that
+    makes the move idempotent (unique per dossier and reorganisation) and that reports read to
+    count a dossier under its lead unit as at a date (D13 refined by D20): while ``at`` is after
+    that date, the lead unit was ``from_unit`` when ``lead`` is set."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="moves", db_index=False)
+    reorganisation = models.ForeignKey(Reorganisation, on_delete=models.PROTECT, related_name="moves")
+    at = models.DateTimeField(_("thời điểm"))
+    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    lead = models.BooleanField(_("chuyển cơ quan chủ trì"), default=False)
+
+    class Meta:
+        verbose_name = _("hồ sơ chuyển theo sắp xếp")
+        verbose_name_plural = _("hồ sơ chuyển theo sắp xếp")
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "reorganisation"], name="dossier_move_unique"),
+        ]
+        indexes = [models.Index(fields=["at"], name="dossier_move_lead_at", condition=Q(lead=True))]

@@ -25,3 +25,18 @@ def intake_keys_purge_task() -> int:
     from dossiers.services.intake_keys import intake_keys_purge
 
     return intake_keys_purge()
+
+
+@shared_task(name="dossiers.reorganisation_move", bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+def reorganisation_move_task(self, reorganisation_ids: list[int]) -> int:
+    """Move the open dossiers of recorded reorganisations (D20) in batches; safe to run twice and
+    to redeliver after a killed worker (each batch is one transaction; what is moved is not
+    taken again)."""
+    from django.db import OperationalError
+
+    from dossiers.services.reorganisation import reorganisations_move
+
+    try:
+        return reorganisations_move(reorganisation_ids)
+    except OperationalError as exc:  # a lost connection: try again later
+        raise self.retry(exc=exc)

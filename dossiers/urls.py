@@ -1,7 +1,7 @@
 """Page URLs (Vietnamese slugs, as staff read them in the address bar)."""
 from django.urls import path
 
-from dossiers.views import calendar_admin, forms, intake, processing
+from dossiers.views import calendar_admin, forms, intake, processing, reorganisation_admin
 import onecua.converters  # noqa: F401  (registers <dossier_code:…>)
 
 app_name = "dossiers"
@@ -30,4 +30,8 @@ urlpatterns = [
     path("danh-muc/lich-lam-viec/", calendar_admin.calendar_year, name="calendar"),
     path("danh-muc/lich-lam-viec/<int:year>/", calendar_admin.calendar_year, name="calendar_year"),
     path("danh-muc/lich-lam-viec/dieu-chinh/", calendar_admin.override_form, name="calendar_override"),
+    # Reorganisations (administrators, D20)
+    path("danh-muc/sap-xep-don-vi/", reorganisation_admin.reorganisation_page, name="reorganisation"),
+    path("danh-muc/sap-xep-don-vi/tien-do.json", reorganisation_admin.reorganisation_progress_json,
+         name="reorganisation_progress"),
 ]

@@ -16,3 +16,9 @@ class ReportingConfig(AppConfig):
         for name in ("report_quarterly", "report_trend", "report_dossiers", "report_freeze", "report_diff",
                      "export_file", "export_start", "export_status", "export_download"):
             page_rule(f"reporting:{name}", LEADERS, MSG_NO_REPORT_ACCESS)
+        # D20: a reorganisation changes under which unit the days from its effective date count
+        from dossiers.services.reorganisation import MOVED_HOOKS
+        from reporting.services import rollup_stale_from
+
+        if rollup_stale_from not in MOVED_HOOKS:
+            MOVED_HOOKS.append(rollup_stale_from)

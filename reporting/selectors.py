@@ -27,9 +27,14 @@ The rules are domain.md §6 and §13 D9–D14. For a period [S, T] (local dates;
   (early + on time + within) / received, in percent with two decimals rounded half up, as
   strings; ``None`` (shown "—") when the denominator is 0.
 
-Grouping (D13): a dossier is counted under its lead resolving unit (``resolving_unit``),
-grouped by that unit's level (a unit's level does not change over its validity: a unit of
-another level after a reform is a new unit with ``valid_from``), and by the procedure's field.
+Grouping (D13 as refined by D20): a dossier is counted under its lead resolving unit **as at
+the end of the period, or as at its resolution if it was resolved by then** (:func:`lead_unit`:
+the ``resolving_unit`` unless a reorganisation moved the dossier after that instant, in which
+case the unit it was moved from), grouped by that unit's level (a unit's level does not change
+over its validity: a unit of another level after a reform is a new unit with ``valid_from``),
+and by the procedure's field. Reports of periods ending before a reorganisation are therefore
+unchanged by it, and a dossier moved at M counts under its successor in every period ending
+on or after M. (Only open dossiers move, so a dossier's moves all precede its resolution.)
 
 Identities (D12) are checked on every row (totals, levels, units, fields); a failure raises
 :class:`ReportIdentityError` instead of printing a wrong table. The direct computation counts
@@ -45,6 +50,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection, connections, transaction
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
@@ -64,7 +70,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from dossiers import calendar as wcal
-from dossiers.models import Channel, Classification, Dossier, DossierEvent, DossierPause, Field, Outcome, Procedure, Unit
+from dossiers.models import (
+    Channel, Classification, Dossier, DossierEvent, DossierMove, DossierPause, Field, Outcome, Procedure, Unit,
+)
 from dossiers.selectors import unit_descendant_ids
 from reporting.models import DailyStock, RollupDay, RollupSegment, SegmentStatistic
 from reporting.periods import LOCAL_TZ, Period, local_midnight, segment_end, segments_in
@@ -266,6 +274,33 @@ def _scoped(qs: QuerySet, scope_ids: set[int] | None, field: str = "resolving_un
     return qs if scope_ids is None else qs.filter(**{f"{field}__in": scope_ids})
 
 
+# --- the lead unit as at an instant (D13 refined by D20) ---------------------------------------------
+
+#: the annotation every dossier query of a report groups and scopes on
+LEAD = "lead_unit_id"
+
+
+def moves_after(at: datetime) -> bool:
+    """Whether a reorganisation moved the lead unit of some dossier at or after `at`."""
+    return DossierMove.objects.filter(lead=True, at__gte=at).exists()
+
+
+def lead_unit(at: datetime):
+    """The expression of a dossier's lead unit as at instant `at` (a period's end, a local
+    midnight): the unit the first reorganisation at or after `at` moved it from, else its
+    ``resolving_unit``. Without such a move (every period after the last reorganisation) it is
+    the plain column, so queries and indexes stay as they were."""
+    if not moves_after(at):
+        return F("resolving_unit_id")
+    first = DossierMove.objects.filter(dossier=OuterRef("pk"), lead=True, at__gte=at).order_by("at", "id")
+    return Coalesce(Subquery(first.values("from_unit_id")[:1]), F("resolving_unit_id"), output_field=BigIntegerField())
+
+
+def with_lead(qs: QuerySet, at: datetime, scope_ids: set[int] | None = None) -> QuerySet:
+    """`qs` annotated with :data:`LEAD` as at `at`, scoped on it."""
+    return _scoped(qs.annotate(**{LEAD: lead_unit(at)}), scope_ids, LEAD)
+
+
 # --- the dossier sets of a period ----------------------------------------------------------------
 
 
@@ -308,17 +343,18 @@ def _open_at(end_at: datetime) -> QuerySet[Dossier]:
     return qs.filter(Q(received_at__lt=end_at) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end_at)))
 
 
-def _stock_queryset(day: date, scope_ids: set[int] | None) -> QuerySet:
+def _stock_queryset(day: date, scope_ids: set[int] | None, lead_at: datetime | None = None) -> QuerySet:
     """Dossiers in progress at the end of `day`, annotated with what the history says about
     that moment: ``due_then`` (due date of the last event before midnight), ``paused_then``
     (request instant of a supplement pause open at midnight) and ``requests_then`` (supplement
-    requests before midnight)."""
+    requests before midnight), and :data:`LEAD`, the lead unit as at `lead_at` (default: that
+    midnight; a report's carried-over stock is counted under the units of the report's end)."""
     end_at = local_midnight(day + timedelta(days=1))
     events = DossierEvent.objects.filter(dossier=OuterRef("pk"), at__lt=end_at).order_by("-at", "-id")
     pauses = DossierPause.objects.filter(dossier=OuterRef("pk"), requested_at__lt=end_at)
     open_pause = pauses.filter(Q(completed_at__isnull=True) | Q(completed_at__gte=end_at)).order_by("-requested_at")
     n_requests = pauses.order_by().values("dossier").annotate(n=Count("pk")).values("n")
-    return _scoped(_open_at(end_at), scope_ids).order_by().annotate(
+    return with_lead(_open_at(end_at), lead_at or end_at, scope_ids).order_by().annotate(
         due_then=Subquery(events.values("due_date")[:1]),
         # Dossiers never paused (the vast majority) skip the pause lookups.
         paused_then=Case(
@@ -342,13 +378,14 @@ def _open_status(*, pk: int, day: date, due_then: date | None, paused_then: date
     return wcal.classify_open(as_of=day, due_date=due_then, paused_on=paused_on)
 
 
-def stock_at_end_of(day: date, *, scope_ids: set[int] | None = None, group: tuple[str, ...]) -> Iterator[tuple]:
+def stock_at_end_of(day: date, *, scope_ids: set[int] | None = None, group: tuple[str, ...],
+                    lead_at: datetime | None = None) -> Iterator[tuple]:
     """Stream (group values…, within?, multi?) for every dossier in progress at the end of `day`.
 
     Read in one transaction; on PostgreSQL with JIT compilation off for it (a per-row lookup
     query whose estimated cost would otherwise trigger half a second of compiling)."""
     # Only columns the covering GiST index carries (PostgreSQL answers from the index alone).
-    qs = _stock_queryset(day, scope_ids).values_list("pk", "due_then", "paused_then", "requests_then", *group)
+    qs = _stock_queryset(day, scope_ids, lead_at).values_list("pk", "due_then", "paused_then", "requests_then", *group)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -425,21 +462,21 @@ def cells_direct(period: Period, *, scope_ids: set[int] | None = None) -> Cells:
     """The report's counts straight from the dossiers (grouped by unit and field in SQL)."""
     w = Window.of_period(period)
     pairs: dict[tuple[int, int], list[int]] = {}
-    flows = _scoped(Dossier.objects.filter(w.q_received()), scope_ids).values_list(
-        "resolving_unit_id", "procedure__field_id").annotate(**_flow_annotations(w)).order_by()
+    flows = with_lead(Dossier.objects.filter(w.q_received()), w.end_at, scope_ids).values_list(
+        LEAD, "procedure__field_id").annotate(**_flow_annotations(w)).order_by()
     for unit_id, field_id, *counts in _raw_rows(flows):
         v = pairs.setdefault((unit_id, field_id), zero())
         for i, n in zip(_FLOW_INDEXES, counts):
             v[i] += n
     for unit_id, field_id, within, multi in stock_at_end_of(
-            w.end, scope_ids=scope_ids, group=("resolving_unit_id", "procedure__field_id")):
+            w.end, scope_ids=scope_ids, group=(LEAD, "procedure__field_id")):
         v = pairs.setdefault((unit_id, field_id), zero())
         v[I_PROGRESS] += 1
         v[I_WITHIN if within else I_OVERDUE] += 1
         v[I_MULTI] += multi
     # (6) = (11) of the previous period: the stock at the end of S − 1, classified again.
     for unit_id, field_id, within, _multi in stock_at_end_of(
-            period.day_before(), scope_ids=scope_ids, group=("resolving_unit_id", "procedure__field_id")):
+            period.day_before(), scope_ids=scope_ids, group=(LEAD, "procedure__field_id"), lead_at=w.end_at):
         v = pairs.setdefault((unit_id, field_id), zero())
         v[I_PREVIOUS] += 1
     return Cells.from_pairs(pairs)
@@ -513,9 +550,68 @@ def cells_from_rollups(period: Period, *, scope_ids: set[int] | None = None) -> 
         key_of = "resolving_unit_id" if group == "resolving_unit_id" else "procedure__field_id"
         for key, n in _raw_rows(stopped.values_list(key_of).annotate(n=Count("pk")).order_by()):
             target.setdefault(key, zero())[I_STOPPED] += n
+    _apply_moves(out, Window.of_period(period), scope_ids)
+    for target in (out.by_unit, out.by_field):
         for v in target.values():
             v[I_RECEIVED] = v[I_ONLINE] + v[I_DIRECT] + v[I_CARRIED]
     return out
+
+
+def _apply_moves(cells: Cells, w: Window, scope_ids: set[int] | None) -> None:
+    """Re-attribute what the roll-ups count under another unit than the period's (D20).
+
+    A day's roll-up counts a new dossier under its lead unit as at the end of its receipt day,
+    and the stock at the end of S − 1 (carried over) as at that midnight; the report counts
+    both under the lead unit as at the end of T (resolved flows and the stock at the end of T
+    are already right: a dossier's moves precede its resolution). Only dossiers whose lead unit
+    a reorganisation moved inside [S, T] differ: shift their counts from one unit to the other
+    (the field stays; a unit outside the scope takes or gives nothing)."""
+    moves = DossierMove.objects.filter(lead=True, at__gte=w.start_at, at__lt=w.end_at)
+    if not moves.exists():
+        return
+    candidates = Dossier.objects.filter(pk__in=moves.values("dossier_id")).filter(w.q_received())
+    history: dict[int, list[tuple[datetime, int]]] = {}
+    for dossier_id, at, from_unit in DossierMove.objects.filter(
+            lead=True, dossier_id__in=candidates.values("pk")).order_by("at", "pk").values_list(
+            "dossier_id", "at", "from_unit_id"):
+        history.setdefault(dossier_id, []).append((at, from_unit))
+
+    def lead_at(pk: int, at: datetime, current: int) -> int:
+        for moved_at, from_unit in history.get(pk, ()):
+            if moved_at >= at:
+                return from_unit
+        return current
+
+    touched: set[tuple[int, int]] = set()
+
+    def shift(u_from: int, u_to: int, field_id: int, delta: dict[int, int]) -> None:
+        for unit_id, sign in ((u_from, -1), (u_to, 1)):
+            if scope_ids is not None and unit_id not in scope_ids:
+                continue
+            for which, target, key in ((0, cells.by_unit, unit_id), (1, cells.by_field, field_id)):
+                v = target.setdefault(key, zero())
+                touched.add((which, key))
+                for i, n in delta.items():
+                    v[i] += sign * n
+
+    for pk, received_at, channel, spot, current, field_id in candidates.values_list(
+            "pk", "received_at", "channel", "on_the_spot", "resolving_unit_id", "procedure__field_id").iterator(
+            chunk_size=5000):
+        u_end = lead_at(pk, w.end_at, current)
+        if received_at >= w.start_at:
+            u_rolled = lead_at(pk, local_midnight(received_at.astimezone(LOCAL_TZ).date() + timedelta(days=1)), current)
+            delta = {I_ONLINE if channel == _ONLINE else I_DIRECT: 1}
+            if spot:
+                delta[I_SPOT] = 1
+        else:
+            u_rolled = lead_at(pk, w.start_at, current)
+            delta = {I_CARRIED: 1, I_PREVIOUS: 1}
+        if u_rolled != u_end:
+            shift(u_rolled, u_end, field_id, delta)
+    for which, key in touched:  # a row emptied by the shift is not a row (as in the direct count)
+        target = (cells.by_unit, cells.by_field)[which]
+        if key in target and not any(target[key]):
+            del target[key]
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -677,8 +773,8 @@ def dossier_flags(period: Period, *, scope_ids: set[int] | None = None) -> Itera
     stock: dict[int, tuple[bool, bool]] = {}
     for pk, within, multi in stock_at_end_of(w.end, scope_ids=scope_ids, group=("pk",)):
         stock[pk] = (within, multi)
-    qs = _scoped(Dossier.objects.filter(w.q_received()), scope_ids).values_list(
-        "pk", "code", "resolving_unit_id", "procedure__field_id", "channel", "received_at", "resolved_on",
+    qs = with_lead(Dossier.objects.filter(w.q_received()), w.end_at, scope_ids).values_list(
+        "pk", "code", LEAD, "procedure__field_id", "channel", "received_at", "resolved_on",
         "classification", "outcome", "on_the_spot", "supplement_count",
     ).order_by("pk")
     b = FLAG_BITS
@@ -747,11 +843,11 @@ def report_dossiers(
     provisional, as_of = report_as_of(period)  # the same days as the report's figures (D12a)
     w = Window.of_period(RunningPeriod(period, as_of) if provisional else period)
     scope_ids = scope_unit_ids(scope_unit)
-    qs = _scoped(Dossier.objects.filter(w.q_received()), scope_ids)
+    qs = with_lead(Dossier.objects.filter(w.q_received()), w.end_at, scope_ids)
     if unit is not None:
-        qs = qs.filter(resolving_unit=unit)
+        qs = qs.filter(**{LEAD: unit.pk})
     if level is not None:
-        qs = qs.filter(resolving_unit__level=level)
+        qs = qs.filter(**{f"{LEAD}__in": Unit.objects.filter(level=level).values("pk")})
     if field is not None:
         qs = qs.filter(procedure__field_id=getattr(field, "pk", field))
     new = Q(received_at__gte=w.start_at)

@@ -53,7 +53,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from dossiers.errors import ConflictError, DossierError
-from dossiers.models import Dossier, Procedure, Unit
+from dossiers.models import Dossier, DossierMove, Procedure, Unit
 from reporting.models import (
     DailyStatistic,
     DailyStock,
@@ -67,12 +67,14 @@ from reporting.models import (
 from reporting.periods import LOCAL_TZ, Period, is_boundary_day, segment_end, segment_start
 from reporting.selectors import (
     COUNT_KEYS,
+    LEAD,
     SOURCE_DIRECT,
     ReportIdentityError,
     Window,
     counts_from_flags,
     dossier_flags,
     flags_to_figures,
+    moves_after,
     report_assemble,
     report_figures,
     scope_unit_ids,
@@ -118,13 +120,21 @@ def _flows_insert(day: date) -> tuple[int, int]:
     spot, early, on_time, late = one("on_the_spot"), one("classification = 'early'"), one(
         "classification = 'on_time'"), one("classification = 'late'")
     withdrawn, multi = one("outcome = 'withdrawn'"), one("supplement_count > 1")
+    # D20: a new dossier counts under its lead unit as at the end of its receipt day (the plain
+    # column unless a reorganisation moved it later); a resolved one under its unit at
+    # resolution, which is its resolving_unit (moves precede resolution)
+    lead = "resolving_unit_id"
+    if moves_after(w.end_at):
+        move = connection.ops.quote_name(DossierMove._meta.db_table)
+        lead = (f"COALESCE((SELECT m.from_unit_id FROM {move} m WHERE m.dossier_id = {dossier}.id AND m.lead "
+                f"AND m.at >= %s ORDER BY m.at, m.id LIMIT 1), resolving_unit_id)")
     sql = (
         f"INSERT INTO {daily} (day, resolving_unit_id, procedure_id, field_id, channel, received, "
         f"received_on_the_spot, resolved, resolved_early, resolved_on_time, resolved_late, withdrawn, "
         f"resolved_multi_supplement) "
         f"SELECT %s, f.resolving_unit_id, f.procedure_id, p.field_id, f.channel, SUM(f.received), SUM(f.spot), "
         f"SUM(f.resolved), SUM(f.early), SUM(f.on_time), SUM(f.late), SUM(f.withdrawn), SUM(f.multi) FROM ("
-        f"SELECT resolving_unit_id, procedure_id, channel, 1 AS received, {spot} AS spot, "
+        f"SELECT {lead} AS resolving_unit_id, procedure_id, channel, 1 AS received, {spot} AS spot, "
         f"0 AS resolved, 0 AS early, 0 AS on_time, 0 AS late, 0 AS withdrawn, 0 AS multi "
         f"FROM {dossier} WHERE received_at >= %s AND received_at < %s "
         f"UNION ALL "
@@ -133,7 +143,8 @@ def _flows_insert(day: date) -> tuple[int, int]:
         f") f JOIN {procedure} p ON p.id = f.procedure_id "
         f"GROUP BY f.resolving_unit_id, f.procedure_id, p.field_id, f.channel"
     )
-    params = [ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(w.start_at),
+    params = [ops.adapt_datefield_value(day)] + ([ops.adapt_datetimefield_value(w.end_at)] if lead != "resolving_unit_id" else []) + [
+              ops.adapt_datetimefield_value(w.start_at),
               ops.adapt_datetimefield_value(w.end_at), ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -146,7 +157,7 @@ def _day_stock(day: date) -> dict[tuple[int, int], list[int]]:
     """The stock at the end of `day` per (unit, field) as [total, within, overdue, multi],
     streamed from the dossiers in progress at midnight."""
     rows: dict[tuple[int, int], list[int]] = {}
-    for unit_id, field_id, within, multi in stock_at_end_of(day, group=("resolving_unit_id", "procedure__field_id")):
+    for unit_id, field_id, within, multi in stock_at_end_of(day, group=(LEAD, "procedure__field_id")):
         c = rows.get((unit_id, field_id))
         if c is None:
             c = rows[(unit_id, field_id)] = [0, 0, 0, 0]
@@ -236,6 +247,17 @@ def rollup_day(*, day: date, stock: bool | None = None, segment: bool = True) ->
         marker.save()
     return RollupResult(day=day, rows=n_flows, stock_rows=n_stock if stock else None, dossiers=marker.dossiers,
                         seconds=time.monotonic() - started)
+
+
+def rollup_stale_from(day: date) -> int:
+    """Forget the roll-ups of `day` and every later day (a reorganisation effective on `day`
+    changed under which unit their dossiers count, D20): reports fall back to the direct
+    computation for periods touching them, and the nightly job rebuilds them (a missing day is
+    rebuilt). Returns the number of days forgotten."""
+    deleted, _ = RollupDay.objects.filter(day__gte=day).delete()
+    if deleted:
+        logger.info("Roll-ups from %s forgotten after a reorganisation (%d days)", day, deleted)
+    return deleted
 
 
 def segment_rebuild(*, segment: date) -> int:

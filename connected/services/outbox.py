@@ -54,6 +54,18 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _written_at(event: DossierEvent) -> datetime:
+    """When the event was written: a reorganisation's move (D20) is dated at the start of its
+    effective date, possibly long ago, and records when it was written (it is news then)."""
+    recorded = (event.data or {}).get("recorded_at")
+    if recorded:
+        try:
+            return max(event.at, datetime.fromisoformat(recorded))
+        except (TypeError, ValueError):
+            pass
+    return event.at
+
+
 def connected_enqueue_event(dossier: Dossier, event: DossierEvent) -> list[OutboxMessage]:
     """Transition hook: the event's ``connect`` outbox message, or nothing."""
     event_type = ev.event_type_of(event.action)
@@ -70,7 +82,7 @@ def connected_enqueue_event(dossier: Dossier, event: DossierEvent) -> list[Outbo
             event_type = None
     if event_type is None and not channels:
         return []
-    if event.at < timezone.now() - EVENT_MAX_AGE:
+    if _written_at(event) < timezone.now() - EVENT_MAX_AGE:
         return []  # history being replayed: not news
     payload = {
         "event_id": str(uuid.uuid4()),

@@ -188,6 +188,7 @@ _EVENT_LABELS = {
     "submit": "Nộp hồ sơ trực tuyến",
     "recompute-due": "Tính lại hạn (lịch làm việc thay đổi)",
     "on-the-spot": "Giải quyết tại chỗ",
+    "reorganise": "Chuyển theo sắp xếp đơn vị hành chính",
 }
 
 

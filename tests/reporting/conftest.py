@@ -114,19 +114,34 @@ def _local_date(dt: datetime) -> date:
     return dt.astimezone(LOCAL_TZ).date()
 
 
+def oracle_lead_unit(d: Dossier, end: date) -> int:
+    """D13 as refined by D20, from the dossier's history: its lead unit as at the end of the
+    period, or as at its resolution if resolved by then. A "reorganise" event that moved the lead
+    unit (``data.lead_from``) at or after that instant means it was still at the unit moved from."""
+    midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
+    instant = min(midnight, d.resolved_at) if d.resolved_at else midnight
+    moves = sorted((ev for ev in d.events.all() if ev.action == "reorganise" and ev.data.get("lead_from")),
+                   key=lambda ev: (ev.at, ev.id))
+    for ev in moves:
+        if ev.at >= instant:
+            return ev.data["lead_from"]
+    return d.resolving_unit_id
+
+
 def oracle_cells(start: date, end: date, *, unit_ids: set[int] | None = None) -> dict[tuple[int, int], Counter]:
     """D12 counts per (lead resolving unit id, field id), computed dossier by dossier in Python."""
     cells: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for d in Dossier.objects.select_related("procedure").prefetch_related("events", "pauses"):
         if d.received_at is None:
             continue  # D10: never received
-        if unit_ids is not None and d.resolving_unit_id not in unit_ids:
+        lead = oracle_lead_unit(d, end)
+        if unit_ids is not None and lead not in unit_ids:
             continue
         r = _local_date(d.received_at)
         e = _local_date(d.resolved_at) if d.resolved_at else None
         if r > end or (e is not None and e < start):
             continue
-        c = cells[(d.resolving_unit_id, d.procedure.field_id)]
+        c = cells[(lead, d.procedure.field_id)]
         c["received_total"] += 1
         if r >= start:
             c["received_online" if d.channel == "online" else "received_direct_postal"] += 1

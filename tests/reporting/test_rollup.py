@@ -18,9 +18,10 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from dossiers import selectors as dossier_selectors
 from dossiers.errors import DossierError
-from dossiers.models import Dossier
+from dossiers.models import Dossier, Unit
 from dossiers.services import lifecycle as lc
 from dossiers.services.calendar_overrides import calendar_override_save
+from dossiers.services.reorganisation import reorganisation_import
 from dossiers.workflow import DossierState as S
 from reporting import selectors as rs
 from reporting.models import DailyStatistic, DailyStock, RollupDay, SegmentStatistic
@@ -140,25 +141,46 @@ def _reset_calendar() -> None:
     dossier_selectors._calendar_cache.update(version=None, calendar=None)
 
 
+#: D20: the district merged into a new ward on one of these days (inside and at the edges of the
+#: checked periods), at a drawn point of the history
+REORGANISATION_DAYS = [date(2021, 12, 15), date(2021, 12, 28), date(2022, 1, 1), date(2022, 1, 15), date(2022, 1, 20)]
+
+
 class RollupEqualsDirectTests(HypothesisTestCase):
     @classmethod
     def setUpTestData(cls):
         cls.org = make_org()
         cls.procs = make_procedures(cls.org)
         cls.actor = make_clerk(cls.org)
+        cls.ward = Unit.objects.create(code="000.40.21.H23", name="UBND phường Hòa Bình", level="commune",
+                                       kind="people_committee", parent=cls.org["province"], valid_from=date(2021, 12, 1))
 
     @settings(max_examples=EXAMPLES, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(
         histories=st.lists(plans, min_size=1, max_size=14),
         calendar_change=st.one_of(st.none(), st.tuples(st.integers(0, 13), st.integers(0, 45), st.booleans())),
+        reorganisation=st.one_of(st.none(), st.tuples(st.integers(0, 14), st.sampled_from(REORGANISATION_DAYS),
+                                                     instants, st.sampled_from(["district3", "district_cal15"]))),
     )
-    def test_report_from_rollups_equals_direct_and_oracle(self, histories, calendar_change):
+    def test_report_from_rollups_equals_direct_and_oracle(self, histories, calendar_change, reorganisation):
         """For every checked period: roll-ups = direct computation = oracle, identities hold,
-        whatever the history and wherever a calendar change falls in it."""
+        whatever the history and wherever a calendar change or a reorganisation (D20: the
+        district's open dossiers move to a ward, dated at a drawn day) falls in it."""
         _reset_calendar()
         try:
-            for i, plan in enumerate(histories):
+            for i, plan in enumerate([*histories, None]):
+                if reorganisation is not None and min(reorganisation[0], len(histories)) == i:
+                    # at least one dossier open at the district when the merger is recorded
+                    lc.dossier_register(procedure=self.procs[reorganisation[3]], receiving_unit=self.org["district_counter"],
+                                        channel="direct", applicant=APPLICANT, actor=self.actor,
+                                        received_at=reorganisation[2])
+                    moved = reorganisation_import([{
+                        "old_code": self.org["district"].code, "successor_code": self.ward.code,
+                        "effective_date": reorganisation[1].isoformat(), "legal_basis": "Nghị quyết thử nghiệm"}]).moved
+                    event(f"reorganisation moved {'some' if moved else 'no'} dossiers")
+                if plan is None:
+                    break
                 if calendar_change is not None and calendar_change[0] == i:
                     # An administrator declares a day off (or a make-up working day) between two
                     # dossiers: open dossiers are re-evaluated, later ones use the new calendar.
@@ -176,6 +198,10 @@ class RollupEqualsDirectTests(HypothesisTestCase):
                 direct = rs.report_figures(period=period, source=rs.SOURCE_DIRECT)
                 assert rolled["totals"] == direct["totals"]
                 assert rolled["levels"] == direct["levels"]
+                for scope in ({self.ward.pk}, {self.org["district"].pk}):  # a unit, and the one merged into it
+                    scoped = comparable(oracle_cells(period.start, period.end, unit_ids=scope))
+                    assert comparable(rs.cells_direct(period, scope_ids=scope)) == scoped, period
+                    assert comparable(rs.cells_from_rollups(period, scope_ids=scope)) == scoped, period
                 for key in ("carried_over", "resolved_late", "in_progress_within", "in_progress_overdue",
                             "multi_supplement", "withdrawn", "on_the_spot"):
                     if direct["totals"][key]:
