@@ -116,14 +116,19 @@ class ProcedureStepInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "field", "time_display", "resolving_unit", "on_the_spot", "online_level", "is_active")
-    list_filter = ("field", "time_unit", "on_the_spot", "online_level", "resolving_unit__level", "is_active")
+    list_display = ("code", "name", "field", "time_display", "competent", "on_the_spot", "online_level", "is_active")
+    list_filter = ("field", "time_unit", "on_the_spot", "online_level", "resolving_level", "resolving_unit__level",
+                   "is_active")
     search_fields = ("code", "name", "field__name")
     list_select_related = ("field", "resolving_unit")
     autocomplete_fields = ("field", "resolving_unit")
     inlines = (ProcedureStepInline,)
-    fields = ("code", "name", "field", ("processing_time", "time_unit"), "resolving_unit", "on_the_spot",
-              "online_level", "fee", "documents", "is_active")
+    fields = ("code", "name", "field", ("processing_time", "time_unit"), ("resolving_unit", "resolving_level"),
+              "on_the_spot", "online_level", "fee", "documents", "is_active")
+
+    @admin.display(description=Procedure._meta.get_field("resolving_unit").verbose_name)
+    def competent(self, obj):
+        return obj.competent_text()
 
     @admin.display(description=Procedure._meta.get_field("processing_time").verbose_name)
     def time_display(self, obj):
