@@ -114,7 +114,13 @@
       if (!list.hidden && active >= 0 && results[active]) pick(results[active]);
     } else if (e.key === "Escape") { closeList(); }
   });
-  useBtn.addEventListener("click", function () { if (suggestion) { pick(suggestion); suggestBox.hidden = true; } });
+  function takeSuggestion() { if (suggestion && !suggestBox.hidden) { pick(suggestion); suggestBox.hidden = true; } }
+  useBtn.addEventListener("click", takeSuggestion);
+  document.addEventListener("keydown", function (e) { // Alt+X from anywhere on the page
+    if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === "KeyX" || e.key === "x" || e.key === "X")) {
+      if (suggestion && !suggestBox.hidden) { e.preventDefault(); takeSuggestion(); }
+    }
+  });
   if (convUse) convUse.addEventListener("click", function () {
     if (conversion && address) { address.value = conversion.text; convBox.hidden = true; address.focus(); }
   });

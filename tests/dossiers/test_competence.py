@@ -436,3 +436,125 @@ def test_page_intake_with_chosen_commune_and_refusal_keeps_input(prov, client):
     assert again.status_code == 302
     d = Dossier.objects.get()
     assert (d.receiving_unit.code, d.resolving_unit.code) == ("000.01.01.H25", "000.32.25.H25")
+
+
+# --- import_procedures: resolving_level ----------------------------------------------------------------
+
+from dossiers.services.catalogue import ImportFileError, procedures_import  # noqa: E402
+from dossiers.services import history_import as hi  # noqa: E402
+
+PROC = "code,name,field,processing_time,time_unit,resolving_unit_code,resolving_level\n"
+
+
+def _import_errors(text):
+    with pytest.raises(ImportFileError) as exc:
+        procedures_import(rows_or_file=text.encode())
+    return exc.value.lines
+
+
+def test_import_procedures_by_level_and_back(prov):
+    result = procedures_import(rows_or_file=(PROC + "1.000656,Thủ tục đăng ký khai tử,Hộ tịch,3,working_days,,commune\n"
+                                             "1.000894,Thủ tục đăng ký kết hôn,Hộ tịch,5,working_days,000.00.12.H25,\n"
+                                             ).encode())
+    assert result.created == 2
+    death = Procedure.objects.get(code="1.000656")
+    assert (death.resolving_unit_id, death.resolving_level, death.by_level) == (None, "commune", True)
+    # re-imported with a named unit: the level is cleared (exactly one of the two)
+    procedures_import(rows_or_file=(PROC + "1.000656,Thủ tục đăng ký khai tử,Hộ tịch,3,working_days,000.00.12.H25,\n"
+                                    ).encode())
+    death.refresh_from_db()
+    assert (death.resolving_unit.code, death.resolving_level) == ("000.00.12.H25", "")
+    # a file with only the new column
+    procedures_import(rows_or_file=("code,name,field,processing_time,time_unit,resolving_level\n"
+                                    "1.000656,Thủ tục đăng ký khai tử,Hộ tịch,3,working_days,commune\n").encode())
+    death.refresh_from_db()
+    assert (death.resolving_unit_id, death.resolving_level) == (None, "commune")
+
+
+@pytest.mark.parametrize("rows,expected", [
+    ("1.000656,Khai tử,Hộ tịch,3,working_days,000.00.12.H25,commune\n",
+     ["line 2, column resolving_level: give either resolving_unit_code or resolving_level, not both"]),
+    ("1.000656,Khai tử,Hộ tịch,3,working_days,,\n",
+     ["line 2, column resolving_unit_code: required value missing (or resolving_level)"]),
+    ("1.000656,Khai tử,Hộ tịch,3,working_days,,xã\n",
+     ["line 2, column resolving_level: “xã” is not allowed (one of: ministry, province, district, commune)"]),
+    ("1.000656,Khai tử,Hộ tịch,3,working_days,,commune\n1.000657,Khai tử 2,Hộ tịch,3,working_days,000.99.99.H56,\n",
+     ["line 3, column resolving_unit_code: unknown unit 000.99.99.H56"]),
+])
+def test_import_procedures_unit_xor_level_errors_write_nothing(prov, rows, expected):
+    before = Procedure.objects.count()
+    assert _import_errors(PROC + rows) == expected
+    assert Procedure.objects.count() == before
+
+
+def test_import_procedures_without_either_column_is_refused(prov):
+    assert _import_errors("code,name,field,processing_time,time_unit\n1.000656,Khai tử,Hộ tịch,3,working_days\n") == [
+        "line 1, column resolving_unit_code: missing required column (or resolving_level)"]
+
+
+def test_level_procedure_step_naming_one_commune_is_refused(prov):
+    from dossiers.services.catalogue import procedure_steps_import
+
+    with pytest.raises(ImportFileError) as exc:
+        procedure_steps_import(rows_or_file=("procedure_code,order,name,unit_code,allotted_time\n"
+                                             "1.001193,1,Đăng ký,000.31.25.H25,2\n").encode())
+    assert exc.value.lines == ["line 2, column unit_code: 000.31.25.H25 is one commune of the procedure's level: "
+                               "leave unit_code empty (the competent unit chosen at intake)"]
+
+
+# --- import_dossiers: resolving_unit_code per D19 --------------------------------------------------------
+
+HIST = "code,procedure_code,receiving_unit_code,resolving_unit_code,channel,received_at,outcome,resolved_at\n"
+
+
+def test_history_import_level_procedure(prov):
+    text = HIST + (
+        "A-1,1.001193,000.31.25.H25,,direct,2026-11-02T09:00,approved,2026-11-03T09:00\n"  # default: own commune
+        "A-2,1.001193,000.01.01.H25,000.33.25.H25,direct,2026-11-02T09:00,,\n"             # centre, for Kim Bôi
+        "A-3,1.001193,000.01.01.H25,000.32.21.H23,direct,2025-06-20T09:00,approved,2025-06-23T09:00\n"  # before 1/7
+    )
+    hi.dossier_history_import_text(text)
+    got = dict(Dossier.objects.values_list("code", "resolving_unit__code"))
+    assert got == {"A-1": "000.31.25.H25", "A-2": "000.33.25.H25", "A-3": "000.32.21.H23"}
+
+
+def test_history_import_refuses_the_wrong_unit_line_and_column(prov):
+    text = HIST + (
+        "B-1,1.001193,000.01.01.H25,,direct,2026-11-02T09:00,,\n"               # centre: must name the commune
+        "B-2,1.001193,000.01.01.H25,000.32.21.H23,direct,2026-11-02T09:00,,\n"  # ended on 30/6/2025
+        "B-3,1.000010,000.31.25.H25,000.00.90.H25,direct,2026-11-02T09:00,,\n"  # the police for a Sở's procedure
+    )
+    with pytest.raises(hi.HistoryImportError) as exc:
+        hi.dossier_history_import_text(text)
+    text_all = "\n".join(exc.value.errors)
+    assert "line 2, column resolving_unit_code: Thủ tục 1.001193 do Ủy ban nhân dân cấp xã" in text_all
+    assert ("line 3, column resolving_unit_code: Ủy ban nhân dân phường Tân Thịnh (000.32.21.H23) không còn hoạt "
+            "động vào ngày 02/11/2026") in text_all
+    assert ("line 4, column resolving_unit_code: Công an tỉnh Phú Thọ (000.00.90.H25) không giải quyết thủ tục "
+            "1.000010.") in text_all
+    assert not Dossier.objects.exists()
+
+
+# --- reports: the receiving counter beside the lead unit --------------------------------------------------
+
+
+def test_report_shows_the_receiving_counter_beside_the_lead_unit(prov):
+    from reporting.periods import Period
+    from reporting.selectors import report_figures
+
+    for receiving, chosen in [(prov["centre"], prov["kim_boi"]), (prov["centre"], prov["lien_son"]),
+                              (prov["kim_boi"], None)]:
+        lifecycle.dossier_register(procedure=prov["birth"], receiving_unit=receiving, channel="direct",
+                                   applicant=APPLICANT, received_at=at(2026, 11, 2), resolving_unit=chosen)
+    report = report_figures(period=Period.quarter(2026, 4, "calendar"), source="direct", today=date(2026, 12, 3))
+    communes = {u["code"]: u["totals"]["received_total"] for lv in report["levels"] for u in lv["units"]
+                if u["totals"]["received_total"]}
+    assert communes == {"000.32.25.H25": 1, "000.33.25.H25": 2}
+    assert report["receiving"] == [
+        {"code": "000.01.01.H25", "name": "Trung tâm Phục vụ hành chính công tỉnh Phú Thọ", "received_new": 2,
+         "for_other_units": 2, "lead_units": [
+             {"code": "000.32.25.H25", "name": "Ủy ban nhân dân xã Liên Sơn", "received_new": 1},
+             {"code": "000.33.25.H25", "name": "Ủy ban nhân dân xã Kim Bôi", "received_new": 1}]},
+        {"code": "000.33.25.H25", "name": "Ủy ban nhân dân xã Kim Bôi", "received_new": 1, "for_other_units": 0,
+         "lead_units": [{"code": "000.33.25.H25", "name": "Ủy ban nhân dân xã Kim Bôi", "received_new": 1}]},
+    ]
