@@ -105,11 +105,20 @@ def communes_of_province(name: str) -> tuple[tuple[int, str], ...]:
     "Tỉnh Phú Thọ", "Thành phố Huế"), or () when the libraries do not know it."""
     from vietnam_provinces import Province, Ward
 
-    wanted = short_name(re.sub(r"(?i)^(tỉnh|thành phố|tp\.?)\s+", "", name.strip()))
+    wanted = _province_key(name)
     for p in Province.iter_all():
-        if short_name(re.sub(r"^(Tỉnh|Thành phố)\s+", "", p.name)) == wanted:
+        if _province_key(p.name) == wanted:
             return tuple((w.code.value, w.name) for w in Ward.iter_all() if w.province_code == p.code)
     return ()
+
+
+def _province_key(name: str) -> str:
+    """"Ủy ban nhân dân tỉnh Phú Thọ", "Tỉnh Phú Thọ", "Phú Thọ" → "phu tho"."""
+    text = short_name(name)
+    for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
+        if text.startswith(prefix):
+            return text[len(prefix):].strip()
+    return text
 
 
 def place_suggestion(unit_name: str, province: str) -> str:
