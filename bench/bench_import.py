@@ -4,7 +4,7 @@
 Creates a scratch database (``onecua_bench_import``, dropped and re-created each run) on the
 PostgreSQL server of ``BENCH_DATABASE_URL`` / ``DATABASE_URL`` (default
 postgres://postgres@127.0.0.1:5432), migrates it, loads the demo catalogue, writes a CSV of
-realistic rows (demo_history.history_rows_random: all outcomes, supplements, liên thông
+realistic rows (demo.history.history_rows_random: all outcomes, supplements, liên thông
 hand-offs, "4 tại chỗ", three channels) and times ``manage.py import_dossiers`` on it.
 
 Target (interfaces.md / the import brief): 100,000 rows in under 2 minutes. Exit status 1 if
@@ -56,8 +56,8 @@ def main() -> int:
     from django.db import connection
 
     from dossiers.models import Dossier, DossierEvent
-    from dossiers.services.catalogue import demo_load
-    from dossiers.services.demo_history import history_csv_write, history_rows_random
+    from demo.catalogue import demo_load
+    from demo.history import history_csv_write, history_rows_random
 
     print(f"Scratch database: {SCRATCH_DB} on {urlsplit(url).hostname}")
     call_command("migrate", verbosity=0)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "citizens",
     "papers",
     "connected",
+    "demo",
 ]
 
 MIDDLEWARE = [

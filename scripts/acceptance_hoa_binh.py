@@ -4,7 +4,7 @@
 Creates a scratch database (PostgreSQL ``onecua_acceptance`` on the server of
 ``BENCH_DATABASE_URL`` / ``DATABASE_URL``, default postgres://postgres@127.0.0.1:5432; or a
 temporary SQLite file with ``--sqlite``), migrates it, loads the acceptance catalogue, generates
-the histories of ``reporting.acceptance`` at full scale, imports them with
+the histories of ``demo.acceptance`` at full scale, imports them with
 ``manage.py import_dossiers``, rolls the quarter up, prints the report (totals and levels, from
 the roll-ups and directly) next to the article's figures, and exits 1 on any difference.
 
@@ -68,7 +68,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from reporting.acceptance import ARTICLE, acceptance_run
+    from demo.acceptance import ARTICLE, acceptance_run
 
     where = "SQLite" if args.sqlite else f"PostgreSQL {connection.cursor().connection.info.server_version // 10000}"
     print(f"Cơ sở dữ liệu tạm: {where} ({SCRATCH_DB if not args.sqlite else url})")

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
         _sh(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-qc", "CREATE DATABASE onecua"])
         py = sys.executable
         _sh([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env)
-        _sh([py, "manage.py", "load_demo"], cwd=ROOT, env=env)
+        _sh([py, "manage.py", "load_demo", "--force"], cwd=ROOT, env=env)  # scratch database, production settings
         web_port = _free_port()
         gunicorn = subprocess.Popen(
             [str(Path(py).parent / "gunicorn"), "onecua.wsgi", "-b", f"127.0.0.1:{web_port}", "-w", "2", "-k", "gthread",

@@ -19,7 +19,7 @@ and every approval the client saw is still approved (or returned). It prints the
 and p50/p95 per request kind and exits 1 if any check fails.
 
 ``--serve`` starts gunicorn itself on a free port (same environment) and stops it afterwards.
-Needs ``manage.py load_demo`` in that database (demo accounts, password onecua2026).
+Needs ``manage.py load_demo`` (``--force`` with DEBUG=false) in that database (demo accounts, password onecua2026).
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from dossiers.services.catalogue import demo_load
+from demo.catalogue import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from dossiers.calendar import LOCAL_TZ
 from dossiers.models import Dossier, DossierEvent, DossierPause, DossierSequence, DossierStep
 from dossiers.services import history_import as hi
 from dossiers.services import lifecycle as svc
-from dossiers.services.demo_history import history_csv_write, history_rows_random
+from demo.history import history_csv_write, history_rows_random
 from dossiers.workflow import Action, DossierState
 from tests.dossiers.lifecycle_fixtures import org, procedures, staff  # noqa: F401 (fixtures)
 from tests.dossiers.lifecycle_fixtures import at, dossier_snapshot, register
@@ -414,8 +414,8 @@ def test_demo_quarter_is_realistic_deterministic_and_loaded_once(db):
     from django.db.models import Count
 
     from dossiers.selectors import dossiers_overdue
-    from dossiers.services.catalogue import demo_load
-    from dossiers.services.demo_history import demo_dossiers_load, demo_plans
+    from demo.catalogue import demo_load
+    from demo.history import demo_dossiers_load, demo_plans
 
     demo_load()
     today = date(2022, 3, 14)

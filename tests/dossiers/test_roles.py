@@ -15,7 +15,7 @@ from dossiers.roles import (
     roles_sync,
     user_roles,
 )
-from dossiers.services.catalogue import demo_load
+from demo.catalogue import demo_load
 from tests.factories import ProcedureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

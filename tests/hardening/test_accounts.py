@@ -136,7 +136,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, clerk, sett
 
 
 def test_password_validators_refuse_weak_passwords_and_accept_the_demo_ones(db):
-    from dossiers.services.catalogue import DEMO_STAFF_PASSWORD, DEMO_SUPERUSER
+    from demo.catalogue import DEMO_STAFF_PASSWORD, DEMO_SUPERUSER
 
     User = get_user_model()
     user = User(username="motcua.tinh", first_name="Lan", last_name="Trần Thị")

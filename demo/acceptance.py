@@ -75,7 +75,7 @@ LEVEL_PLAN = {
 }
 ON_THE_SPOT = 188  # commune, direct, on time
 
-# --- the organisation and the catalogue (Hòa Bình in 2022; codes as in demo/units.csv) -----------
+# --- the organisation and the catalogue (Hòa Bình in 2022; codes as in demo/data/units.csv) -----------
 
 UNITS = [
     # code, name, level, kind, parent

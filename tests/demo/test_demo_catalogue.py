@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from dossiers.models import Counter, Field, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER, role_group_name
-from dossiers.services.catalogue import DEMO_DIR, DEMO_STAFF_PASSWORD, DEMO_SUPERUSER, demo_load
+from demo.catalogue import DEMO_DIR, DEMO_STAFF_PASSWORD, DEMO_SUPERUSER, demo_load
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -140,7 +140,8 @@ def test_every_demo_user_logs_in_with_the_expected_role(client):
     assert set(shown) == set(EXPECTED_ROLES) | {name}
 
 
-def test_load_demo_command_prints_counts_and_the_accounts_table():
+def test_load_demo_command_prints_counts_and_the_accounts_table(settings):
+    settings.DEBUG = True  # the demo commands run only in development (tests/demo/test_demo_guard.py)
     out = io.StringIO()
 
     call_command("load_demo", stdout=out)

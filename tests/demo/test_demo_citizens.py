@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from citizens.demo import demo_citizens_load
+from demo.citizens import demo_citizens_load
 from citizens.models import Evaluation, Feedback
 from citizens.scoring import band_for
 
@@ -17,8 +17,8 @@ def _fast_passwords(settings):
 
 
 def test_demo_citizens_evaluate_returned_dossiers_once_and_leave_feedback():
-    from dossiers.services.catalogue import demo_load
-    from dossiers.services.demo_history import demo_dossiers_load
+    from demo.catalogue import demo_load
+    from demo.history import demo_dossiers_load
 
     demo_load()
     demo_dossiers_load(today=date(2022, 3, 14))

@@ -1,22 +1,24 @@
 """`python manage.py load_demo_dossiers`: a quarter of demo dossier histories (after load_demo).
 
 Idempotent: does nothing when the database already holds dossiers. The work is done by
-``dossiers.services.demo_history.demo_dossiers_load``.
+``demo.history.demo_dossiers_load``.
 """
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from dossiers.services.demo_history import demo_dossiers_load
+from demo.guard import DemoCommand
+from demo.history import demo_dossiers_load
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Tạo khoảng một quý hồ sơ mẫu (90 ngày gần nhất) qua đúng các bước nghiệp vụ; chạy lại không tạo thêm."
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("--today", help="Ngày cuối của quý mẫu (YYYY-MM-DD, mặc định hôm nay; không được ở tương lai).")
 
-    def handle(self, *args, **options):
+    def handle_demo(self, *args, **options):
         today = None
         if options["today"]:
             try:
