@@ -8,8 +8,9 @@ Two maintained libraries, pinned in requirements.txt:
   an applicant's address.
 - ``vietnamadminunits`` (1.0.4): converts a pre-2025 address (province, district, commune; the
   address printed on many ID cards) to the new commune. Its import takes about 3 s (it loads
-  geopy and its data), so it is imported lazily, once per process, and warmed in a thread when
-  the intake page is first shown.
+  geopy and its data), so it is imported lazily, once per process, by the first address that
+  names a district (the intake page's first suggestion of the day waits for it; never the page
+  itself nor the save).
 
 Everything here is a suggestion shown to the clerk, never a refusal and never a silent rewrite:
 test and training provinces use invented names, and an address the libraries do not know is
@@ -140,12 +141,6 @@ def _load_converter():
 
                 _converter = convert_address
     return _converter
-
-
-def converter_warm() -> None:
-    """Import the converter in a background thread (the first conversion then answers at once)."""
-    if _converter is None:
-        threading.Thread(target=_load_converter, name="admin-units-warm", daemon=True).start()
 
 
 def convert_old_address(address: str) -> Conversion | None:

@@ -310,7 +310,6 @@ def intake(request):
         initial = {"procedure": procedure.code if procedure else "", "request_content": procedure.name if procedure else ""}
         form = IntakeForm(initial=initial, need_unit=need_unit)
     rows = _checklist_for(form, procedure)
-    admin_units.converter_warm()  # the pre-2025 address converter loads in the background
     competent_code = (form["resolving_unit"].value() or "") if form.is_bound else ""
     competent = reference.unit_get(competent_code) if competent_code else None
     context = {
