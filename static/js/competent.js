@@ -62,7 +62,7 @@
     });
     if (data && data.count > results.length) {
       var more = document.createElement("li"); more.className = "none";
-      more.textContent = list.dataset.more.replace("%(n)s", data.count); list.appendChild(more);
+      more.textContent = list.dataset.more + " " + data.count; list.appendChild(more);
     }
     list.hidden = false; q.setAttribute("aria-expanded", "true");
     if (results.length) setActive(0);
