@@ -96,6 +96,25 @@ class _Organisation:
         self.units = {u.pk: u for u in Unit.objects.all()}
         self.centres = [u for u in self.units.values() if u.kind == Unit.Kind.SERVICE_CENTRE]
 
+    def level_of(self, procedure: Procedure) -> str:
+        return procedure.resolving_level or self.units[procedure.resolving_unit_id].level
+
+    def receipt(self, procedure: Procedure, day: date, dice: float) -> tuple[Unit, Unit | None]:
+        """(receiving unit, competent unit or None for the procedure's own). A level procedure
+        (D19) is taken in at one of the level's People's Committees valid on `day`, chosen by
+        `dice`, and one time in eight at the provincial centre for that commune (receipt
+        regardless of boundary, NĐ 118/2025)."""
+        if not procedure.resolving_level:
+            return self.receiving_unit(procedure), None
+        valid = sorted((u for u in self.units.values() if u.level == procedure.resolving_level
+                        and u.kind == Unit.Kind.PEOPLE_COMMITTEE and u.is_valid_on(day)), key=lambda u: u.code)
+        competent = valid[int(dice * 8 * len(valid)) % len(valid)]
+        centres = sorted((c for c in self.centres if c.level == Unit.Level.PROVINCE and c.is_valid_on(day)),
+                         key=lambda u: u.code)
+        if centres and int(dice * 8) == 0:
+            return centres[0], competent
+        return competent, competent
+
     def receiving_unit(self, procedure: Procedure) -> Unit:
         resolving = self.units[procedure.resolving_unit_id]
         if resolving.level == Unit.Level.COMMUNE:
@@ -266,7 +285,8 @@ def scenario_random(
 
 def _procedure_weights(procedures: list[Procedure], units: dict[int, Unit]) -> list[float]:
     level_weight = {Unit.Level.COMMUNE: 6.0, Unit.Level.DISTRICT: 3.0, Unit.Level.PROVINCE: 2.0, Unit.Level.MINISTRY: 1.0}
-    return [level_weight.get(units[p.resolving_unit_id].level, 1.0) * (2.0 if p.on_the_spot else 1.0) for p in procedures]
+    return [level_weight.get(p.resolving_level or units[p.resolving_unit_id].level, 1.0) * (2.0 if p.on_the_spot else 1.0)
+            for p in procedures]
 
 
 # --- rows for import_dossiers ----------------------------------------------------------------------
@@ -302,7 +322,6 @@ def history_rows_random(
     procedures = procedures or list(Procedure.objects.filter(is_active=True).order_by("code"))
     weights = _procedure_weights(procedures, org.units)
     step_counts = _processing_step_counts(procedures)
-    receiving = {p.pk: org.receiving_unit(p) for p in procedures}
     days = (end - start).days + 1
     picks = []
     for _ in range(count):
@@ -320,10 +339,12 @@ def history_rows_random(
     picks.sort(key=lambda item: item[0])
     numbers: dict[tuple[int, date], int] = {}
     rows = []
-    for R, p, channel, _tie in picks:
-        unit = receiving[p.pk]
+    for R, p, channel, tie in picks:
+        unit, competent = org.receipt(p, R.astimezone(LOCAL_TZ).date(), tie)
         sc = scenario_random(rng, procedure=p, steps=step_counts.get(p.pk, 1), received_at=R, channel=channel,
                              now=now, cal=cal)
+        if sc.on_the_spot and competent is not None:
+            unit = competent  # "4 tại chỗ": at the competent unit's own counter
         code = ""
         if with_codes:
             key = (unit.pk, R.date())
@@ -333,7 +354,7 @@ def history_rows_random(
             "code": code,
             "procedure_code": p.code,
             "receiving_unit_code": unit.code,
-            "resolving_unit_code": "",
+            "resolving_unit_code": competent.code if competent is not None and competent.pk != unit.pk else "",
             "channel": channel,
             "received_at": _iso(R),
             "supplements": ";".join(f"{_iso(a)}/{_iso(b)}" for a, b in sc.supplements),
@@ -459,15 +480,17 @@ def _demo_dossier(lifecycle, rng, cal, org, staff, procedure, sc: Scenario, pers
     officer completes the step, the lead unit's leader decides, the counter returns."""
     from dossiers import core
 
-    receiving = org.receiving_unit(procedure)
-    resolving_id = procedure.resolving_unit_id
+    receiving, competent = org.receipt(procedure, sc.received_at.astimezone(LOCAL_TZ).date(), dice)
+    if sc.on_the_spot and competent is not None:
+        receiving = competent  # "4 tại chỗ": at the competent unit's own counter
+    resolving_id = competent.pk if competent is not None else procedure.resolving_unit_id
     clerk = staff.get(receiving.pk, COUNTER_CLERK)
     lead_leader = staff.get(resolving_id, LEADER)
     return_channel = {Channel.ONLINE: ReturnChannel.ONLINE, Channel.POSTAL: ReturnChannel.POSTAL}.get(
         sc.channel, ReturnChannel.COUNTER)
     d = lifecycle.dossier_register(
         procedure=procedure, receiving_unit=receiving, channel=sc.channel, applicant=person, actor=clerk,
-        received_at=sc.received_at, on_the_spot=sc.on_the_spot, return_channel=return_channel,
+        received_at=sc.received_at, on_the_spot=sc.on_the_spot, return_channel=return_channel, resolving_unit=competent,
     )
     if sc.on_the_spot:
         if sc.resolved_at is not None:

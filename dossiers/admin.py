@@ -9,6 +9,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from dossiers import admin_units
 
 from dossiers.models import CalendarOverride, Counter, DossierEvent, Field, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.services.catalogue import procedure_steps_validate
@@ -23,7 +26,20 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent", "successor")
-    fields = ("code", "name", "level", "kind", "parent", "place", "valid_from", "valid_to", "successor")
+    fields = ("code", "name", "level", "kind", "parent", "place", "place_suggested", "valid_from", "valid_to",
+              "successor")
+    readonly_fields = ("place_suggested",)
+
+    @admin.display(description=_("địa danh theo danh mục đơn vị hành chính"))
+    def place_suggested(self, obj):
+        """A suggestion from Vietnam's list of communes since 1/7/2025 (``dossiers.admin_units``),
+        never enforced: test and training provinces use invented names."""
+        if obj is None or not obj.pk or obj.level != Unit.Level.COMMUNE:
+            return "—"
+        root = obj
+        while root.parent_id is not None:
+            root = root.parent
+        return admin_units.place_suggestion(obj.name, root.place or root.name) or "—"
 
 
 @admin.register(Field)
@@ -116,14 +132,19 @@ class ProcedureStepInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "field", "time_display", "resolving_unit", "on_the_spot", "online_level", "is_active")
-    list_filter = ("field", "time_unit", "on_the_spot", "online_level", "resolving_unit__level", "is_active")
+    list_display = ("code", "name", "field", "time_display", "competent", "on_the_spot", "online_level", "is_active")
+    list_filter = ("field", "time_unit", "on_the_spot", "online_level", "resolving_level", "resolving_unit__level",
+                   "is_active")
     search_fields = ("code", "name", "field__name")
     list_select_related = ("field", "resolving_unit")
     autocomplete_fields = ("field", "resolving_unit")
     inlines = (ProcedureStepInline,)
-    fields = ("code", "name", "field", ("processing_time", "time_unit"), "resolving_unit", "on_the_spot",
-              "online_level", "fee", "documents", "is_active")
+    fields = ("code", "name", "field", ("processing_time", "time_unit"), ("resolving_unit", "resolving_level"),
+              "on_the_spot", "online_level", "fee", "documents", "is_active")
+
+    @admin.display(description=Procedure._meta.get_field("resolving_unit").verbose_name)
+    def competent(self, obj):
+        return obj.competent_text()
 
     @admin.display(description=Procedure._meta.get_field("processing_time").verbose_name)
     def time_display(self, obj):

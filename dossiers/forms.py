@@ -30,6 +30,7 @@ SERVICE_FIELD_MAP = {
     "return_channel": "return_channel",
     "procedure": "procedure",
     "receiving_unit": "receiving_unit",
+    "resolving_unit": "resolving_unit",
 }
 
 MSG_PROCEDURE_REQUIRED = _("Chọn thủ tục hành chính.")
@@ -38,6 +39,7 @@ MSG_DOCUMENTS_REQUIRED = _("Đánh dấu các thành phần hồ sơ đã nhận
 MSG_REASON_REQUIRED = _("Vui lòng ghi rõ lý do.")
 MSG_MISSING_REQUIRED = _("Ghi các giấy tờ cần bổ sung, hoàn thiện.")
 MSG_UNIT_REQUIRED = _("Chọn nơi tiếp nhận.")
+MSG_COMPETENT_UNKNOWN = _("Không tìm thấy đơn vị này: chọn trong danh sách.")
 
 #: the most documents one dossier's checklist may carry (a guard against absurd posts)
 MAX_DOCUMENTS = 60
@@ -115,6 +117,9 @@ class IntakeForm(ApplicantFields):
         label=_("Nơi tiếp nhận"), queryset=Unit.objects.none(), required=False,
         help_text=_("Tài khoản chưa gắn với đơn vị: chọn bộ phận một cửa tiếp nhận."),
     )
+    #: D19: the competent unit's code, for a procedure resolved by every unit of a level (the
+    #: page's type-ahead fills it; empty: the default, checked again by the service)
+    resolving_unit = forms.CharField(label=_("Cơ quan giải quyết"), max_length=32, required=False)
     #: one-time token of this form (a fresh one per blank form): the same form sent twice
     #: (double click, back and resend) takes in one dossier (services.intake_keys)
     once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -186,6 +191,14 @@ class IntakeForm(ApplicantFields):
             cleaned["procedure"] = self.procedure_obj
             if self.procedure_obj.document_list and not self.documents():
                 self.add_error(None, MSG_DOCUMENTS_REQUIRED)
+        code = (cleaned.get("resolving_unit") or "").strip()
+        cleaned["resolving_unit"] = None
+        if code:
+            unit = Unit.objects.filter(code=code).first()
+            if unit is None:
+                self.add_error("resolving_unit", MSG_COMPETENT_UNKNOWN)
+            else:
+                cleaned["resolving_unit"] = unit
         return cleaned
 
 

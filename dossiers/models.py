@@ -146,8 +146,16 @@ class Procedure(models.Model):
     field = models.ForeignKey(Field, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="procedures")
     processing_time = models.PositiveIntegerField(_("thời hạn giải quyết"))
     time_unit = models.CharField(_("đơn vị thời gian"), max_length=16, choices=TimeUnit.choices)
+    # D19: one named competent unit, or every People's Committee of a level (each resolves its
+    # own dossiers, the one chosen at intake); exactly one of the two (constraint below)
     resolving_unit = models.ForeignKey(
-        Unit, verbose_name=_("cơ quan giải quyết"), on_delete=models.PROTECT, related_name="procedures"
+        Unit, verbose_name=_("cơ quan giải quyết"), on_delete=models.PROTECT, related_name="procedures",
+        null=True, blank=True, help_text=_("Để trống khi thủ tục do mọi đơn vị của một cấp giải quyết."),
+    )
+    resolving_level = models.CharField(
+        _("cấp giải quyết"), max_length=16, choices=Unit.Level.choices, blank=True, default="",
+        help_text=_("Mọi Ủy ban nhân dân của cấp này giải quyết hồ sơ của mình (ví dụ: cấp xã); "
+                    "đơn vị có thẩm quyền được chọn khi tiếp nhận."),
     )
     on_the_spot = models.BooleanField(_("4 tại chỗ"), default=False)
     online_level = models.CharField(_("dịch vụ công trực tuyến"), max_length=8, choices=OnlineLevel.choices, blank=True)
@@ -161,9 +169,33 @@ class Procedure(models.Model):
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(resolving_unit__isnull=False) & Q(resolving_level=""))
+                | (Q(resolving_unit__isnull=True) & ~Q(resolving_level="")),
+                name="procedure_unit_xor_level",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+    def clean(self):
+        if (self.resolving_unit_id is None) == (not self.resolving_level):
+            message = _("Chọn một cơ quan giải quyết hoặc một cấp giải quyết (không chọn cả hai).")
+            raise ValidationError({"resolving_unit": message, "resolving_level": message})
+
+    @property
+    def by_level(self) -> bool:
+        """D19: resolved by every People's Committee of ``resolving_level``."""
+        return not self.resolving_unit_id and bool(self.resolving_level)
+
+    def competent_text(self) -> str:
+        """Who resolves it, as a clerk reads it: the unit's name, or "Ủy ban nhân dân cấp xã"."""
+        if self.resolving_unit_id:
+            return self.resolving_unit.name
+        return str(_("Ủy ban nhân dân %(level)s (nơi có thẩm quyền)")) % {
+            "level": str(Unit.Level(self.resolving_level).label).lower()}
 
     @property
     def document_list(self) -> list[str]:

@@ -20,7 +20,7 @@ from onecua.stamps import SharedStamp
 
 _stamp = SharedStamp("onecua:reference-version")
 _lock = threading.Lock()
-_snapshot: dict = {"version": None, "procedures": {}, "templates": {}, "units": {}, "users": {}}
+_snapshot: dict = {"version": None, "procedures": {}, "templates": {}, "units": {}, "users": {}, "facts": {}}
 
 
 def _current() -> dict:
@@ -29,7 +29,7 @@ def _current() -> dict:
     if _snapshot["version"] != version:
         with _lock:
             if _snapshot["version"] != version:
-                for key in ("procedures", "templates", "units", "users"):
+                for key in ("procedures", "templates", "units", "users", "facts"):
                     _snapshot[key] = {}
                 _snapshot["version"] = version
     return _snapshot
@@ -92,6 +92,21 @@ def unit_get(code: str) -> Unit | None:
     if unit is not None:
         snap["units"][code] = unit
     return unit
+
+
+def unit_facts() -> dict[int, "UnitFacts"]:
+    """Every unit as plain facts by id (the competence rule's input, ``dossiers.competence``)."""
+    from dossiers.competence import UnitFacts
+
+    snap = _current()
+    facts = snap["facts"].get("all")
+    if facts is None:
+        facts = {
+            u["id"]: UnitFacts(**u)
+            for u in Unit.objects.values("id", "code", "name", "level", "kind", "parent_id", "valid_from", "valid_to")
+        }
+        snap["facts"]["all"] = facts
+    return facts
 
 
 def user_prime(user) -> None:

@@ -382,3 +382,22 @@ def count_capped(qs: QuerySet[Dossier], *, cap: int | None = None) -> tuple[int,
     cap = COUNT_CAP if cap is None else cap
     n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def competent_units(*, procedure, day, q: str = ""):
+    """The units that may be chosen as the competent unit of a dossier of ``procedure`` received
+    on ``day`` (D19, ``dossiers.competence``): the named unit, or the People's Committees of the
+    procedure's level valid that day, by name; ``q`` keeps those whose code or name (without
+    diacritics) contains every word of it."""
+    from dossiers import competence, reference
+    from dossiers.search import fold
+
+    facts = reference.unit_facts()
+    if procedure.resolving_unit_id:
+        units = [facts[procedure.resolving_unit_id]]
+    else:
+        units = competence.candidates(procedure.resolving_level, facts.values(), day)
+    words = fold(q).split()
+    if words:
+        units = [u for u in units if all(w in f"{u.code.lower()} {fold(u.name)}" for w in words)]
+    return units

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tiep-nhan/", intake.intake, name="intake"),
     path("tiep-nhan/thu-tuc.json", intake.procedure_search, name="procedure_search"),
     path("tiep-nhan/han-xu-ly.json", intake.due_preview, name="due_preview"),
+    path("tiep-nhan/don-vi.json", intake.competent_units, name="competent_units"),
     path("tiep-nhan/nguoi-nop.json", intake.applicant_lookup, name="applicant_lookup"),
     path("tiep-nhan/phieu/<str:kind>/", intake.counter_slip, name="counter_slip"),  # kind: huong-dan (Mẫu 02) | tu-choi (Mẫu 03)
     path("mot-cua/", intake.worklist, name="worklist"),

@@ -737,7 +737,36 @@ def report_figures(*, period: Period, unit: Unit | None = None, source: str = SO
     report = report_assemble(period=counted, cells=cells, scope_unit=unit, scope_ids=scope_ids, source=source)
     report["provisional"] = provisional
     report["as_of"] = as_of.isoformat()
+    report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids)
     return report
+
+
+def receipts_by_counter(period, *, scope_ids: set[int] | None = None) -> list[dict]:
+    """D13's other dimension: the dossiers new in the period (received in [S, T], the report's
+    "new" columns 4 + 5) by receiving unit, and under it by lead unit; in scope when their lead
+    unit is (as the report's rows). A level procedure taken in at the provincial centre for a
+    commune (D19) shows under the centre, beside its count under the commune in ``levels``.
+
+    ``[{"code", "name", "received_new", "for_other_units", "lead_units": [{"code", "name",
+    "received_new"}]}]``, by receiving unit code; ``for_other_units``: those whose lead unit is
+    not the receiving unit itself (receipt regardless of boundary)."""
+    w = Window.of(period.start, period.end)
+    qs = _scoped(Dossier.objects.filter(received_at__gte=w.start_at, received_at__lt=w.end_at), scope_ids)
+    rows = qs.values("receiving_unit_id", "resolving_unit_id").annotate(n=Count("id")).order_by()
+    pairs = [(r["receiving_unit_id"], r["resolving_unit_id"], r["n"]) for r in rows]
+    names = {u["id"]: (u["code"], u["name"]) for u in Unit.objects.filter(
+        pk__in={a for a, _b, _n in pairs} | {b for _a, b, _n in pairs}).values("id", "code", "name")}
+    out: dict[int, dict] = {}
+    for receiving, lead, n in pairs:
+        entry = out.setdefault(receiving, {"code": names[receiving][0], "name": names[receiving][1],
+                                           "received_new": 0, "for_other_units": 0, "lead_units": []})
+        entry["received_new"] += n
+        if lead != receiving:
+            entry["for_other_units"] += n
+        entry["lead_units"].append({"code": names[lead][0], "name": names[lead][1], "received_new": n})
+    for entry in out.values():
+        entry["lead_units"].sort(key=lambda x: x["code"])
+    return sorted(out.values(), key=lambda x: x["code"])
 
 
 def report_quarterly(*, year: int, quarter: int, basis: str = "regulatory", unit: Unit | None = None,

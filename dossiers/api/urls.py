@@ -9,6 +9,8 @@ from dossiers.api import views
 import onecua.converters  # noqa: F401  (registers <dossier_code:…>)
 
 urlpatterns = [
+    path("procedures/<str:code>/competent-units/", views.ProcedureCompetentUnitsApi.as_view(),
+         name="api-procedure-competent-units"),
     path("dossiers/", views.DossierCollectionApi.as_view(), name="api-dossier-list"),
     path("dossiers/<dossier_code:code>/", views.DossierDetailApi.as_view(), name="api-dossier-detail"),
     *(

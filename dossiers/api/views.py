@@ -60,7 +60,9 @@ from dossiers.models import (
 )
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
-from dossiers.selectors import calendar_get, dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids
+from dossiers.selectors import (
+    calendar_get, competent_units, dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids,
+)
 from dossiers import hooks
 from dossiers.services import intake_keys, lifecycle
 from dossiers.workflow import OPEN_STATES, Action, DossierState
@@ -311,7 +313,10 @@ class DossierCreateApi(DossierApiView):
         )
         resolving_unit = CatalogueCodeField(
             lookup=reference.unit_get, message=MSG_UNKNOWN_UNIT, required=False,
-            help_text="Cơ quan chủ trì; mặc định cơ quan giải quyết của thủ tục.",
+            help_text=("Cơ quan chủ trì (D19). Thủ tục do một cơ quan giải quyết: cơ quan đó (mặc định). Thủ tục "
+                       "theo cấp: một Ủy ban nhân dân của cấp đó còn hoạt động vào ngày tiếp nhận; mặc định nơi "
+                       "tiếp nhận khi nó thuộc cấp đó, bắt buộc nếu không. Danh sách: "
+                       "GET /api/v1/procedures/{code}/competent-units/."),
         )
         channel = serializers.ChoiceField(choices=Channel.choices, error_messages={"invalid_choice": MSG_CHANNEL})
         applicant = ApplicantSerializer()
@@ -763,3 +768,51 @@ class DossierUnknownActionApi(DossierApiView):
         raise NotFound(MSG_UNKNOWN_ACTION.format(action=action))
 
     get = post = put = patch = delete = _unknown
+
+
+# --- the catalogue: competent units (D19) ------------------------------------------------------
+
+
+class ProcedureCompetentUnitsApi(DossierApiView):
+    """``/procedures/{code}/competent-units/``: the units an intake may name as the competent
+    unit (``resolving_unit``) of this procedure on a day (D19)."""
+
+    class OutputSerializer(serializers.Serializer):
+        class UnitSerializer(serializers.Serializer):
+            code = serializers.CharField()
+            name = serializers.CharField()
+            level = serializers.CharField()
+
+        procedure = serializers.CharField()
+        resolving_level = serializers.CharField(help_text="Cấp giải quyết; rỗng: một cơ quan giải quyết.")
+        on = serializers.DateField()
+        count = serializers.IntegerField()
+        results = UnitSerializer(many=True)
+
+    @extend_schema(
+        tags=["Danh mục"],
+        operation_id="procedures_competent_units",
+        summary="Cơ quan có thẩm quyền giải quyết thủ tục",
+        description=("Thủ tục do một cơ quan giải quyết: cơ quan đó. Thủ tục do mọi Ủy ban nhân dân của một cấp "
+                     "giải quyết (`resolving_level`): các đơn vị của cấp đó còn hoạt động vào ngày `on` "
+                     "(mặc định hôm nay), lọc theo `q` (mã hoặc tên, không dấu)."),
+        parameters=[OpenApiParameter("q", str, required=False), OpenApiParameter("on", str, required=False,
+                                                                               description="YYYY-MM-DD")],
+        responses={200: OutputSerializer, **_errors(400, 401, 404)},
+    )
+    def get(self, request, code: str):
+        procedure = reference.procedure_get(code)
+        if procedure is None:
+            raise NotFound(MSG_UNKNOWN_PROCEDURE.format(value=code))
+        day = timezone.localdate()
+        if request.query_params.get("on"):
+            field = serializers.DateField()
+            try:
+                day = field.to_internal_value(request.query_params["on"])
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"on": exc.detail}) from None
+        units = competent_units(procedure=procedure, day=day, q=request.query_params.get("q", "")[:100])
+        return Response(self.OutputSerializer({
+            "procedure": procedure.code, "resolving_level": procedure.resolving_level, "on": day,
+            "count": len(units), "results": units[:200],
+        }).data)

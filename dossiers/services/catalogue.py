@@ -488,11 +488,17 @@ def _report_cycles(errors: _Errors, wanted: dict[str, dict], parent_of: dict[str
 # Procedures
 # ---------------------------------------------------------------------------------------------
 
-PROCEDURE_REQUIRED = ("code", "name", "field", "processing_time", "time_unit", "resolving_unit_code")
-PROCEDURE_OPTIONAL = ("on_the_spot", "online_level", "fee", "documents")
+# D19: a row names the competent unit (``resolving_unit_code``) or the level whose every
+# People's Committee resolves it (``resolving_level``): the header has at least one of the two
+# columns, each row exactly one value.
+PROCEDURE_REQUIRED = ("code", "name", "field", "processing_time", "time_unit")
+PROCEDURE_OPTIONAL = ("resolving_unit_code", "resolving_level", "on_the_spot", "online_level", "fee", "documents")
 PROCEDURE_COLUMNS = {"code": "code", "name": "name", "field": "field", "processing_time": "processing_time",
-                     "time_unit": "time_unit", "resolving_unit": "resolving_unit_code", "on_the_spot": "on_the_spot",
+                     "time_unit": "time_unit", "resolving_unit": "resolving_unit_code",
+                     "resolving_level": "resolving_level", "on_the_spot": "on_the_spot",
                      "online_level": "online_level", "fee": "fee", "documents": "documents"}
+MSG_UNIT_OR_LEVEL = "give either resolving_unit_code or resolving_level, not both"
+MSG_UNIT_OR_LEVEL_MISSING = "required value missing (or resolving_level)"
 
 
 def _documents(raw: str) -> str:
@@ -510,6 +516,9 @@ def procedures_import(*, rows_or_file: RowsOrFile, dry_run: bool = False) -> Imp
     """
     table = _read_table(rows_or_file, required=PROCEDURE_REQUIRED, optional=PROCEDURE_OPTIONAL)
     errors = table.errors
+    if not table.has("resolving_unit_code") and not table.has("resolving_level"):
+        errors.add(1, "resolving_unit_code", "missing required column (or resolving_level)")
+        errors.raise_if_any()
     unit_codes = {row.get("resolving_unit_code") for row in table.rows}
     units = {u.code: u for u in Unit.objects.filter(code__in=unit_codes)}
     wanted: dict[str, dict[str, Any]] = {}
@@ -523,11 +532,22 @@ def procedures_import(*, rows_or_file: RowsOrFile, dry_run: bool = False) -> Imp
             "processing_time": _whole(table, row, "processing_time"),
             "time_unit": _choice(table, row, "time_unit", Procedure.TimeUnit.values),
         }
-        unit_code = _code(table, row, "resolving_unit_code")
-        if unit_code is not None:
-            data["resolving_unit"] = units.get(unit_code)
-            if data["resolving_unit"] is None:
-                errors.add(row.line, "resolving_unit_code", f"unknown unit {unit_code}")
+        has_unit, has_level = bool(row.get("resolving_unit_code")), bool(row.get("resolving_level"))
+        if has_unit and has_level:
+            errors.add(row.line, "resolving_level", MSG_UNIT_OR_LEVEL)
+        elif has_level:
+            level = _choice(table, row, "resolving_level", Unit.Level.values)
+            if level is not None:
+                data["resolving_level"], data["resolving_unit"] = level, None
+        elif not has_unit and "resolving_unit_code" not in row.bad and "resolving_level" not in row.bad:
+            errors.add(row.line, "resolving_unit_code" if table.has("resolving_unit_code") else "resolving_level",
+                       MSG_UNIT_OR_LEVEL_MISSING if table.has("resolving_level") else "required value missing")
+        else:
+            unit_code = _code(table, row, "resolving_unit_code")
+            if unit_code is not None:
+                data["resolving_unit"], data["resolving_level"] = units.get(unit_code), ""
+                if data["resolving_unit"] is None:
+                    errors.add(row.line, "resolving_unit_code", f"unknown unit {unit_code}")
         if table.has("on_the_spot"):
             value = _choice(table, row, "on_the_spot", ["1", "0"], allow_empty=True)
             data["on_the_spot"] = value == "1"
@@ -563,7 +583,8 @@ def procedures_import(*, rows_or_file: RowsOrFile, dry_run: bool = False) -> Imp
 
     fields = {f.name: f for f in Field.objects.filter(name__in={d["field"] for d in wanted.values()})}
     result = ImportResult()
-    columns = ("name", "processing_time", "time_unit", "resolving_unit", "on_the_spot", "online_level", "fee", "documents")
+    columns = ("name", "processing_time", "time_unit", "resolving_unit", "resolving_level", "on_the_spot",
+               "online_level", "fee", "documents")
     for code, data in wanted.items():
         field = fields.get(data["field"])
         if field is None:
@@ -612,6 +633,16 @@ def _budget_message(procedure: Procedure, steps: list[Mapping[str, Any]]) -> str
     )
 
 
+def level_step_error(procedure: Procedure, unit: Unit | None) -> str | None:
+    """A level procedure's step may not name one People's Committee of that level: its steps at
+    "the competent unit" leave the unit empty and resolve to the unit chosen at intake (D19)."""
+    if (procedure.by_level and unit is not None and unit.level == procedure.resolving_level
+            and unit.kind == Unit.Kind.PEOPLE_COMMITTEE):
+        return (f"{unit.code} is one {procedure.resolving_level} of the procedure's level: leave unit_code empty "
+                f"(the competent unit chosen at intake)")
+    return None
+
+
 def procedure_steps_validate(*, procedure: Procedure, steps: list[Mapping[str, Any]]) -> None:
     """Refuse a step template that is incomplete or needs more time than the law gives.
 
@@ -635,6 +666,8 @@ def procedure_steps_validate(*, procedure: Procedure, steps: list[Mapping[str, A
             orders.add(order)
         if not isinstance(allotted, int) or isinstance(allotted, bool) or allotted < 0:
             problems.append(MSG_STEP_TIME.format(name=name or index))
+        if level_step_error(procedure, step.get("unit")):
+            problems.append(f"Bước “{name or index}”: để trống đơn vị thực hiện (cơ quan có thẩm quyền chọn khi tiếp nhận).")
         normalised.append({"order": order if isinstance(order, int) else index, "name": name, "allotted_time": allotted})
     if problems:
         raise ValidationError(problems, code="invalid_step")
@@ -709,6 +742,8 @@ def procedure_steps_import(*, rows_or_file: RowsOrFile, dry_run: bool = False) -
             unit = units.get(unit_code)
             if unit is None:
                 errors.add(row.line, "unit_code", f"unknown unit {unit_code}")
+            elif procedure is not None and level_step_error(procedure, unit):
+                errors.add(row.line, "unit_code", level_step_error(procedure, unit))
         allotted = _whole(table, row, "allotted_time")
         if code and order is not None and _check_duplicate(table, row, "order", (code, order), seen, f"order {order} for procedure {code}"):
             continue

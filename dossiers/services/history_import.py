@@ -59,7 +59,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dossiers import calendar as wcal
-from dossiers import identity
+from dossiers import competence, identity
 from dossiers.errors import DossierError
 from dossiers.models import (
     Channel,
@@ -212,8 +212,12 @@ class _Catalogue:
         by_id = {u.pk: u for u in self.units.values()}
         self.procedures = {}
         for p in Procedure.objects.all():
-            p.resolving_unit = by_id[p.resolving_unit_id]
+            p.resolving_unit = by_id[p.resolving_unit_id] if p.resolving_unit_id else None
             self.procedures[p.code] = p
+        self.facts = {u.pk: competence.UnitFacts(id=u.pk, code=u.code, name=u.name, level=u.level, kind=u.kind,
+                                                 parent_id=u.parent_id, valid_from=u.valid_from, valid_to=u.valid_to)
+                      for u in self.units.values()}
+        self.by_id = by_id
         self.templates: dict[int, list] = {}
         from dossiers.models import ProcedureStep
 
@@ -308,6 +312,8 @@ class _RowChecker:
             day = received_at.date()
             if not receiving.is_valid_on(day):
                 err("receiving_unit_code", MSG_UNIT_NOT_VALID.format(code=receiving.code, day=day))
+            if procedure is not None and (resolving is not None or not scode):
+                resolving = self._competent(procedure, receiving, resolving, day, err)
 
         on_the_spot_raw = raw.get("on_the_spot", "")
         on_the_spot = on_the_spot_raw == "1"
@@ -348,7 +354,7 @@ class _RowChecker:
                 err("returned_at", MSG_RETURNED_BEFORE_RESOLVED)
 
         supplements = self._supplements(raw.get("supplements", ""), line, errors, received_at, outcome, resolved_at)
-        lead = resolving or (procedure.resolving_unit if procedure is not None else None)
+        lead = resolving
         transfers = self._transfers(
             raw.get("transfers", ""), line, errors, received_at, resolved_at, supplements, procedure,
             lead.pk if lead is not None else None,
@@ -358,10 +364,37 @@ class _RowChecker:
             return None
         return HistoryRow(
             line=line, code=code, procedure=procedure, receiving_unit=receiving,
-            resolving_unit=resolving or procedure.resolving_unit, channel=channel, received_at=received_at,
+            resolving_unit=resolving, channel=channel, received_at=received_at,
             supplements=supplements, transfers=transfers, outcome=outcome, resolved_at=resolved_at,
             returned_at=returned_at, on_the_spot=on_the_spot, applicant_name=name,
         )
+
+    def _competent(self, procedure, receiving, resolving, day, err):
+        """The lead unit per D19 (``dossiers.competence``), or None after reporting why not.
+
+        A history written before the catalogue knew levels recorded a commune's own dossiers of
+        a named-unit procedure under that commune: such a row is kept when its unit is of the
+        named unit's level and kind and valid on the receipt date (the old system's record of
+        who resolved it); any other unit is refused, as at the counter."""
+        named = procedure.resolving_unit
+        if (named is not None and resolving is not None and resolving.pk != named.pk
+                and resolving.level == named.level and resolving.kind == named.kind):
+            if resolving.is_valid_on(day):
+                return resolving
+            err("resolving_unit_code", competence.MSG_ENDED.format(unit=resolving.name, code=resolving.code, day=day))
+            return None
+        try:
+            unit_id = competence.choose(
+                procedure_code=procedure.code,
+                resolving_unit=self.cat.facts[named.pk] if named is not None else None,
+                resolving_level=procedure.resolving_level, receiving=self.cat.facts[receiving.pk],
+                requested=self.cat.facts[resolving.pk] if resolving is not None else None, day=day,
+                units=self.cat.facts.values(), search=lifecycle.competent_search_hint(procedure),
+            )
+        except competence.CompetenceError as exc:
+            err("resolving_unit_code", exc.message)
+            return None
+        return self.cat.by_id[unit_id]
 
     def _supplements(self, value, line, errors, received_at, outcome, resolved_at):
         column = "supplements"
@@ -600,7 +633,7 @@ def _replay_via_services(row: HistoryRow, *, code: str | None) -> tuple[Dossier,
             dossier = lifecycle.dossier_register(
                 procedure=row.procedure, receiving_unit=row.receiving_unit, channel=row.channel,
                 applicant={"name": row.applicant_name}, actor=None, received_at=when,
-                resolving_unit=row.resolving_unit, on_the_spot=row.on_the_spot, code=code,
+                resolving_unit=row.resolving_unit, on_the_spot=row.on_the_spot, code=code, lead_checked=True,
             )
             events += 1
             continue

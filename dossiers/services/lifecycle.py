@@ -41,6 +41,7 @@ from dossiers.models import (
     Unit,
 )
 from dossiers import identity, intake_bounds
+from dossiers import competence, reference
 from dossiers.reference import procedure_template
 from dossiers.roles import user_roles
 from dossiers.selectors import calendar_get, staff_profile
@@ -353,8 +354,12 @@ def dossier_register(
     copies: int = 1,
     code: str | None = None,
     submit_only: bool = False,
+    lead_checked: bool = False,
 ) -> Dossier:
     """Receive a dossier (tiếp nhận): issue its code, start the clock, plan its steps.
+
+    The competent unit is chosen and validated per D19 (:func:`competent_unit`);
+    `lead_checked` is for the history import, which has checked its rows' lead unit itself.
 
     Everything is computed in memory first; then the dossier, its steps, its first event and
     the hooks' rows are written in one statement that also takes the D15 number (PostgreSQL).
@@ -384,7 +389,9 @@ def dossier_register(
             "Đơn vị tiếp nhận không còn hoạt động vào ngày này.",
             errors={"receiving_unit": ["Đơn vị tiếp nhận không còn hoạt động vào ngày này."]},
         )
-    resolving_unit = resolving_unit or procedure.resolving_unit
+    if not (lead_checked and resolving_unit is not None):
+        resolving_unit = competent_unit(procedure=procedure, receiving_unit=receiving_unit, requested=resolving_unit,
+                                        day=local_day)
 
     template = procedure_template(procedure)
     if code and Dossier.objects.filter(code=code).exists():
@@ -471,6 +478,34 @@ def dossier_register(
         rows_insert(_transition_hook_rows(dossier, event))
     dossier._intake_steps = steps
     return dossier
+
+
+def competent_search_hint(procedure: Procedure) -> str:
+    """How a caller finds the valid competent units when there are too many to list (D19)."""
+    return f"GET /api/v1/procedures/{procedure.code}/competent-units/?q=…"
+
+
+def competent_unit(*, procedure: Procedure, receiving_unit: Unit, requested: Unit | None, day: date) -> Unit:
+    """The dossier's competent unit (cơ quan chủ trì, D19: ``dossiers.competence.choose``), or a
+    ``DossierError`` on ``resolving_unit`` that names the valid units."""
+    if procedure.resolving_unit_id and (requested is None or requested.pk == procedure.resolving_unit_id):
+        return procedure.resolving_unit  # the named unit: as before, no look-up at all
+    facts = reference.unit_facts()
+    try:
+        unit_id = competence.choose(
+            procedure_code=procedure.code,
+            resolving_unit=facts.get(procedure.resolving_unit_id) if procedure.resolving_unit_id else None,
+            resolving_level=procedure.resolving_level, receiving=facts[receiving_unit.pk],
+            requested=facts.get(requested.pk) if requested is not None else None, day=day,
+            units=facts.values(), search=competent_search_hint(procedure),
+        )
+    except competence.CompetenceError as exc:
+        raise DossierError(exc.message, errors={"resolving_unit": [exc.message]}) from None
+    if requested is not None and requested.pk == unit_id:
+        return requested
+    if unit_id == receiving_unit.pk:
+        return receiving_unit
+    return Unit.objects.get(pk=unit_id)
 
 
 def template_steps(template: Iterable[ProcedureStep]) -> list[core.TemplateStep]:

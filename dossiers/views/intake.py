@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from dossiers import calendar as wcal
 from dossiers.access import page_required
 from dossiers.templatetags.onecua import due_text as due_text_in_language
-from dossiers import hooks
+from dossiers import admin_units, competence, hooks, reference, selectors
 from dossiers.errors import DossierError
 from dossiers.forms import CounterSlipForm, IntakeForm, add_service_errors
 from dossiers.form_sets import RECEIPT, REFUSAL, SUPPLEMENT, form_set_for
@@ -79,7 +79,8 @@ def _procedure_json(p: Procedure) -> dict:
         "code": p.code,
         "name": p.name,
         "field": p.field.name,
-        "resolving_unit": p.resolving_unit.name,
+        "resolving_unit": p.competent_text(),
+        "resolving_level": p.resolving_level,
         "processing_time": p.processing_time,
         "time_unit": p.time_unit,
         "time_text": p.time_text(),
@@ -162,6 +163,53 @@ def procedure_search(request):
     return JsonResponse({"results": [_procedure_json(by_id[pk]) for pk in ids], "count": len(ranked)})
 
 
+#: competent units offered per keystroke
+UNIT_LIMIT = 20
+
+
+@clerk_required
+def competent_units(request):
+    """The units the clerk may choose as the competent unit (D19) of ``procedure`` received
+    today, matching ``q``; with ``address``, the commune it names (or its pre-2025 form
+    converted to the new communes) as a suggestion, and the D19 default at the clerk's unit."""
+    procedure = Procedure.objects.select_related("resolving_unit").filter(
+        code=request.GET.get("procedure", ""), is_active=True).first()
+    if procedure is None:
+        msg = _("Không tìm thấy thủ tục này hoặc thủ tục đã ngừng áp dụng.")
+        return JsonResponse({"detail": msg, "errors": {"procedure": [msg]}}, status=404)
+    today = timezone.localdate()
+    units = selectors.competent_units(procedure=procedure, day=today, q=request.GET.get("q", "")[:100])
+    body = {"by_level": procedure.by_level, "level": procedure.resolving_level, "count": len(units),
+            "results": [{"code": u.code, "name": u.name} for u in units[:UNIT_LIMIT]],
+            "default": None, "suggestion": None, "conversion": None}
+    address = request.GET.get("address", "")[:500]
+    conversion = admin_units.convert_old_address(address) if address else None
+    if conversion is not None:  # shown for any procedure: the clerk decides whether to use it
+        body["conversion"] = {"old": conversion.old_commune, "new": conversion.new_commune,
+                              "province": conversion.new_province, "text": conversion.text}
+    if not procedure.by_level:
+        body["default"] = body["results"][0] if body["results"] else None
+        return JsonResponse(body)
+    profile = staff_profile(request.user)
+    facts = reference.unit_facts()
+    if profile is not None:
+        default_id = competence.default_for(resolving_level=procedure.resolving_level,
+                                            receiving=facts[profile.unit_id], units=facts.values(), day=today)
+        if default_id:
+            body["default"] = {"code": facts[default_id].code, "name": facts[default_id].name}
+    if address:
+        valid = selectors.competent_units(procedure=procedure, day=today)
+        names = {u.id: u.name for u in valid}
+        found, via = admin_units.commune_in_address(address, names), "address"
+        if conversion is not None:
+            converted = admin_units.commune_in_address(conversion.new_commune, names)
+            if converted:  # the old address names a commune that no longer exists: the new one
+                found, via = converted, "conversion"
+        if found:
+            body["suggestion"] = {"code": facts[found].code, "name": facts[found].name, "via": via}
+    return JsonResponse(body)
+
+
 @clerk_required
 def due_preview(request):
     """The due date a dossier of ``procedure`` received now would get, with its explanation."""
@@ -224,6 +272,7 @@ def intake(request):
                     procedure=data["procedure"],
                     receiving_unit=profile.unit if profile else data["receiving_unit"],
                     counter=profile.counter if profile else None,
+                    resolving_unit=data.get("resolving_unit"),
                     channel=data["channel"],
                     return_channel=data["return_channel"],
                     applicant=form.applicant(),
@@ -261,7 +310,11 @@ def intake(request):
         initial = {"procedure": procedure.code if procedure else "", "request_content": procedure.name if procedure else ""}
         form = IntakeForm(initial=initial, need_unit=need_unit)
     rows = _checklist_for(form, procedure)
+    competent_code = (form["resolving_unit"].value() or "") if form.is_bound else ""
+    competent = reference.unit_get(competent_code) if competent_code else None
     context = {
+        "competent_code": competent_code,
+        "competent_label": f"{competent.name} ({competent.code})" if competent else competent_code,
         "form": form,
         "procedure": procedure,
         "checklist": [r for r in rows if not r.get("extra")],

@@ -205,6 +205,7 @@
     }
     if (body) renderChecklist(p.documents || []);
     refreshDue();
+    form.dispatchEvent(new CustomEvent("onecua:procedure", { detail: p })); // competent.js (D19)
   }
   function choose(i) {
     var p = results[i];

@@ -99,7 +99,10 @@ def test_demo_procedures_are_varied_and_fit_their_budgets():
     assert procedures.filter(processing_time=0).exists()
     assert procedures.filter(on_the_spot=True).count() >= 3
     assert set(procedures.values_list("online_level", flat=True)) == {"", "full", "partial"}
-    assert set(procedures.values_list("resolving_unit__level", flat=True)) == {"province", "district", "commune"}
+    # D19: the commune procedures are resolved by every commune (each its own), the others by one unit
+    assert set(procedures.filter(resolving_unit__isnull=False).values_list("resolving_unit__level", flat=True)) == {
+        "province", "district"}
+    assert set(procedures.filter(resolving_unit__isnull=True).values_list("resolving_level", flat=True)) == {"commune"}
     assert all(p.fee and p.document_list for p in procedures)
     for procedure in Procedure.objects.filter(steps__isnull=False).distinct():
         assert sum(procedure.steps.values_list("allotted_time", flat=True)) <= procedure.processing_time

@@ -314,16 +314,20 @@ def test_intake_submit_only_waits_for_acceptance(org, as_clerk):
 
 
 def test_intake_with_documents_resolving_unit_and_return_channel(org, as_admin):
-    """Optional fields are stored as given; an administrator may receive for any unit."""
+    """Optional fields are stored as given; an administrator may receive for any unit. The
+    competent unit named must be the procedure's own (D19: another unit is refused, 400)."""
     body = intake_body(
         org, receiving_unit=org.district.code, resolving_unit=org.agency2.code, return_channel="postal",
         documents=[{"name": "Tờ khai", "originals": 1, "copies": 0}], request_content="Khai sinh cho con", copies=2,
     )
+    refused = as_admin.post(LIST_URL, body, format="json")
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["resolving_unit"]
+    body["resolving_unit"] = org.agency.code
     response = as_admin.post(LIST_URL, body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["code"].startswith("000.20.31.H23-")
-    assert data["resolving_unit"]["code"] == org.agency2.code
+    assert data["resolving_unit"]["code"] == org.agency.code
     assert data["return_channel"] == "postal"
     assert data["documents"] == [{"name": "Tờ khai", "originals": 1, "copies": 0}]
     assert (data["request_content"], data["copies"]) == ("Khai sinh cho con", 2)

@@ -409,7 +409,7 @@ BAD_PROCEDURE_FILES = {
         "code,name,lĩnh vực,field,processing_time,time_unit,resolving_unit_code\n"
         "1.001193,Khai sinh,x,Hộ tịch,3,working_days,000.00.12.H23\n",
         ["line 1, column lĩnh vực: unknown column (expected: code, name, field, processing_time, time_unit, "
-         "resolving_unit_code, on_the_spot, online_level, fee, documents)"],
+         "resolving_unit_code, resolving_level, on_the_spot, online_level, fee, documents)"],
     ),
     "missing required column": (
         "code,name,processing_time,time_unit,resolving_unit_code\n1.001193,Khai sinh,3,working_days,000.00.12.H23\n",

@@ -144,6 +144,7 @@ def clerk_client(client, w):
 URL_NAMES = [
     ("dossiers:intake", []), ("dossiers:procedure_search", []), ("dossiers:due_preview", []),
     ("dossiers:applicant_lookup", []), ("dossiers:counter_slip", ["huong-dan"]), ("dossiers:worklist", []),
+    ("dossiers:competent_units", []),
 ]
 
 

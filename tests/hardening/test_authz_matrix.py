@@ -177,6 +177,7 @@ MATRIX: list[Row] = [
     Row("dossiers:procedure_search", page(CLERKS), query="q=ho"),
     Row("dossiers:due_preview", page(CLERKS), query="procedure=1.000000"),
     Row("dossiers:applicant_lookup", page(CLERKS), query="id_number=017090001234"),
+    Row("dossiers:competent_units", page(CLERKS), query="procedure=1.000000"),
     Row("dossiers:counter_slip", page(CLERKS), kwargs=lambda o: {"kind": "huong-dan"}),
     Row("dossiers:worklist", page(CLERKS)),
     # --- lists (every staff member, filtered to what they may see)
@@ -233,6 +234,7 @@ MATRIX: list[Row] = [
     Row("api-webhook-detail", api(has(ADMINISTRATOR), ok=405), kwargs=lambda o: {"pk": 999999}, api=True),
     # --- REST API v1 (token auth; anonymous → 401)
     Row("api-dossier-list", api(), api=True),
+    Row("api-procedure-competent-units", api(), kwargs=lambda o: {"code": "1.000000"}, api=True),
     Row("api-dossier-detail", api_dossier(), kwargs=code, per_dossier=True, api=True),
     *(Row(f"api-dossier-{action}", api_action(action), method="post", data={"version": "x"},
           kwargs=code, per_dossier=True, api=True)
