@@ -26,7 +26,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
 from django.utils import timezone
 
 from dossiers.models import Dossier
@@ -98,13 +97,8 @@ def redis_server(tmp_path):
 def _wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OperationalError:
-            # SQLite's in-memory test database is shared between threads with table locks
-            # that fail at once instead of waiting: read again in a moment.
-            pass
+        if predicate():
+            return
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
@@ -119,7 +113,6 @@ def _timed(fn):
     return result, time.monotonic() - started
 
 
-@pytest.mark.postgres  # a worker thread writes beside the test: SQLite's in-memory test database locks (issue 20)
 def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_server, settings):
     from celery.contrib.testing.worker import start_worker
 
@@ -133,7 +126,6 @@ def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_se
     with celery_broker(f"redis://127.0.0.1:{redis_server.port}/0") as app, \
             start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
         # 1. Broker up.
-        # (One action at a time: on SQLite the worker thread and this one must not write at once.)
         d1 = register(w, w.days5, None)
         _wait_for(lambda: _pending() == 0, 30, "delivery of the intake while the broker is up")
         d1 = lifecycle.dossier_transfer(dossier=d1, actor=w.clerk)  # the counter's hand-over (D18)
