@@ -19,7 +19,7 @@ from monitoring.services.digest import supervisor_digest_enqueue
 from monitoring.services.outbox import outbox_relay
 from monitoring.services.sweep import deadline_sweep
 from tests.conftest import require_postgres
-from tests.monitoring.conftest import at, celery_broker, make_world, register
+from tests.monitoring.conftest import at, celery_broker, make_world, many_overdue, register
 from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -196,20 +196,6 @@ def _race(target, n: int) -> list:
     return results
 
 
-def _many_overdue(w, count: int, received) -> None:
-    """`count` open dossiers due long ago (bulk rows: the sweep only reads their columns)."""
-    Dossier.objects.bulk_create([
-        Dossier(
-            code=f"TEST-{received:%y%m%d}-{i:05d}", procedure=w.days5, receiving_unit=w.centre, resolving_unit=w.justice,
-            current_unit=w.justice, channel="direct", state="in_processing", applicant_name="Nguyễn Văn An",
-            received_at=received, receipt_date=received.date(), processing_time=5, time_unit="working_days",
-            base_due_date=received.date() + timedelta(days=7), due_date=received.date() + timedelta(days=7),
-            due_at=received + timedelta(days=7), assigned_to=w.off_just,
-        )
-        for i in range(count)
-    ])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_flag_and_queue_once():
     """Four sweeps released at the same instant on PostgreSQL, three rounds with new overdue
@@ -217,7 +203,7 @@ def test_concurrent_sweeps_flag_and_queue_once():
     require_postgres()
     w = make_world()
     for round_, day in enumerate((1, 8, 15)):
-        _many_overdue(w, 400, at(2022, 2, day))
+        many_overdue(w, 400, at(2022, 2, day))
         with celery_broker("memory://"):  # kicks go to a queue nobody reads
             results = _race(lambda: deadline_sweep(now=at(2022, 3, 16, 8, 0), trigger="race"), 4)
         assert not [r for r in results if isinstance(r, Exception)], results
@@ -232,7 +218,7 @@ def test_concurrent_relays_deliver_each_message_once():
     per message and recipient, one e-mail per recipient per batch, nothing left pending."""
     require_postgres()
     w = make_world()
-    _many_overdue(w, 600, at(2022, 2, 1))
+    many_overdue(w, 600, at(2022, 2, 1))
     with celery_broker("memory://"):  # the sweep's kick goes to a queue nobody reads
         deadline_sweep(now=at(2022, 3, 16, 8, 0))
     assert OutboxMessage.objects.filter(delivered_at__isnull=True).count() == 600
