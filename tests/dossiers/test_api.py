@@ -60,11 +60,6 @@ def assert_error_shape(response, status: int) -> dict:
 # --- fixtures --------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def org(db):
     roles_sync()

@@ -87,12 +87,6 @@ def make_world() -> SimpleNamespace:
     )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing seven passwords with PBKDF2 costs seconds per test; these tests are not about it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     return make_world()

@@ -113,10 +113,9 @@ def _timed(fn):
     return result, time.monotonic() - started
 
 
-def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_server, settings):
+def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_server):
     from celery.contrib.testing.worker import start_worker
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     w = make_world()
     # Received a month ago (history: its intake notifies nobody) and never handled: overdue.
     old = register(w, w.days5, timezone.now() - timedelta(days=30))
