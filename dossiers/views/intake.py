@@ -60,8 +60,8 @@ PAGE_KEY_PREFIX = "page:"
 
 
 def clerk_required(view):
-    """Logged in, and a counter clerk, an administrator or a superuser (others: 403): the rule
-    of the intake page in ``dossiers.access`` (the menu reads the same)."""
+    """Logged in, and a counter clerk (others, administrators included: 403, D17): the rule of
+    the intake page in ``dossiers.access`` (the menu reads the same)."""
     return page_required("dossiers:intake")(view)
 
 
