@@ -309,12 +309,14 @@ def test_intake_submit_only_waits_for_acceptance(org, as_clerk):
 
 
 def test_intake_with_documents_resolving_unit_and_return_channel(org, as_admin):
-    """Optional fields are stored as given; an administrator may receive for any unit."""
+    """Optional fields are stored as given. Only the district's counter clerk receives for the
+    district: an administrator takes nothing in (D17), for no unit."""
     body = intake_body(
         org, receiving_unit=org.district.code, resolving_unit=org.agency2.code, return_channel="postal",
         documents=[{"name": "Tờ khai", "originals": 1, "copies": 0}], request_content="Khai sinh cho con", copies=2,
     )
-    response = as_admin.post(LIST_URL, body, format="json")
+    assert as_admin.post(LIST_URL, body, format="json").status_code == 403
+    response = client_for(org.district_clerk).post(LIST_URL, body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["code"].startswith("000.20.31.H23-")
