@@ -46,6 +46,7 @@ test-fast: install
 bench: install
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# makemessages is dossiers' own (it also reads N_(…), the project's gettext_noop)
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv

@@ -14,7 +14,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, user_roles
+from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, INTAKE_ROLES, LEADER, user_roles
 
 Rule = Callable[[object, set], bool]
 
@@ -64,7 +64,8 @@ ADMINS = has_role(ADMINISTRATOR)
 MSG_COUNTER = "Chỉ cán bộ một cửa được tiếp nhận hồ sơ."
 MSG_ADMIN = "Chỉ quản trị hệ thống được dùng trang này."
 
-page_rule("dossiers:intake", COUNTER, MSG_COUNTER)
+# taking a dossier in is an act on it: counter clerks only, administrators too only as clerks (D17)
+page_rule("dossiers:intake", has_role(*INTAKE_ROLES), MSG_COUNTER)
 page_rule("dossiers:worklist", COUNTER, MSG_COUNTER)
 page_rule("dossiers:counter_slip", COUNTER, MSG_COUNTER)
 page_rule("dossiers:register", has_role(COUNTER_CLERK, LEADER, ADMINISTRATOR),

@@ -105,9 +105,10 @@ def roles_sync() -> None:
 #: the intake pseudo-action (not a workflow transition)
 INTAKE = "intake"
 
-#: who may take a dossier in (at a receiving unit of theirs). Who may act on a dossier once it
-#: is in is ``dossiers.core.WHO_MAY`` (domain.md D17): by the unit the dossier is at, not by role.
-INTAKE_ROLES = frozenset({COUNTER_CLERK, ADMINISTRATOR})
+#: who may take a dossier in (at the receiving unit of their staff profile): counter clerks only;
+#: an administrator takes dossiers in only as a counter clerk of that unit (domain.md D17). Who
+#: may act on a dossier once it is in is ``dossiers.core.WHO_MAY``: by the unit it is at.
+INTAKE_ROLES = frozenset({COUNTER_CLERK})
 
 #: roles an assignee must hold (the person who will do the processing step)
 ASSIGNEE_ROLES = frozenset({OFFICER, LEADER})

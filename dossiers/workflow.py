@@ -80,6 +80,18 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("Rút hồ sơ")
 
 
+#: the counter's hand-over (D18, ``transfer`` from ``received``), named as the counter says it
+HANDOVER_LABEL = _("Chuyển xử lý")
+
+
+def action_label(action: str, *, from_state: str = "") -> str:
+    """How staff name an action taken from `from_state` (buttons, the history): the counter's
+    hand-over is "Chuyển xử lý", a step's transfer "Hoàn thành bước và chuyển tiếp"."""
+    if action == Action.TRANSFER and from_state == S.RECEIVED:
+        return HANDOVER_LABEL
+    return Action(action).label
+
+
 #: action -> (states it may start from, state it leads to; None = the state does not change).
 #: Every target must be allowed by ALLOWED_TRANSITIONS (a test walks both tables).
 ACTION_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {

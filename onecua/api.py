@@ -2,7 +2,7 @@
 
 ``errors`` maps a field to its messages; nested fields are joined with dots
 (``applicant.id_number``, ``documents.0.name``), exactly as services name them in
-``DossierError.errors``. Errors that concern no field (401, 403, 404, 405, 409 on a wrong
+``ServiceError.errors`` (onecua.errors). Errors that concern no field (401, 403, 404, 405, 409 on a wrong
 state…) carry ``errors: {}`` or the service's own field map.
 """
 from django.conf import settings
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from dossiers.errors import DossierError
+from onecua.errors import ServiceError
 
 MSG_INVALID = "Dữ liệu không hợp lệ."
 MSG_BAD_VALUE = "Dữ liệu không hợp lệ: có ký tự không được phép (ví dụ ký tự NUL) hoặc giá trị quá lớn."
@@ -82,7 +82,7 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    if isinstance(exc, DossierError):
+    if isinstance(exc, ServiceError):
         set_rollback()
         return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status_code)
     if isinstance(exc, DataError):

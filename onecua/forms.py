@@ -11,7 +11,7 @@ def add_service_errors(form: forms.Form, exc: Exception, *, field_map: Mapping[s
     """Put a service's field-keyed errors next to the form's fields, the rest above the form.
 
     `exc` is a Django ``ValidationError`` or a service error with ``errors`` (``{key:
-    [messages]}``) and ``message`` (``dossiers.errors.DossierError``). `field_map` renames
+    [messages]}``) and ``message`` (``onecua.errors.ServiceError``: ``DossierError``, ``ReportError``). `field_map` renames
     service keys to form fields where they differ (``applicant.name`` → ``applicant_name``).
     When no message lands on a field, the error's own ``message`` (if it has one) is shown
     above the form, so a refusal is never silent.

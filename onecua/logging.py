@@ -3,15 +3,15 @@
 :class:`PiiMaskingFilter` is attached to every handler in ``settings.LOGGING`` (and, in a
 Celery worker, to the handlers Celery installs: see :func:`install_on_celery_handlers`). It
 renders each record's message once, masks every 12-digit CCCD-like number and every phone
-number in it (``dossiers.pii.mask_text``), and does the same to the exception text and stack
-so that a traceback quoting a SQL parameter or an ``IntegrityError`` detail cannot leak one.
-It never drops a record.
+number in it (``onecua.pii.mask_text``, the rule the pages use), and does the same to the
+exception text and stack so that a traceback quoting a SQL parameter or an ``IntegrityError``
+detail cannot leak one. It never drops a record.
 """
 from __future__ import annotations
 
 import logging
 
-from dossiers.pii import mask_text
+from onecua.pii import mask_text
 
 _formatter = logging.Formatter()
 

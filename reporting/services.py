@@ -52,7 +52,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 
-from dossiers.errors import ConflictError, DossierError
+from reporting.errors import ReportConflictError, ReportError
 from dossiers.models import Dossier, DossierMove, Procedure, Unit
 from reporting.models import (
     DailyStatistic,
@@ -269,7 +269,7 @@ def segment_rebuild(*, segment: date) -> int:
 def rollup_range(*, start: date, end: date, progress=None) -> list[RollupResult]:
     """Rebuild every day of [start, end] (a backfill); each day is its own transaction."""
     if start > end:
-        raise DossierError(MSG_RANGE.format(start=start, end=end), errors={"from": [MSG_RANGE.format(start=start, end=end)]})
+        raise ReportError(MSG_RANGE.format(start=start, end=end), errors={"from": [MSG_RANGE.format(start=start, end=end)]})
     results = []
     day = start
     while day <= end:
@@ -395,18 +395,18 @@ def report_freeze(*, period: Period, unit: Unit | None, actor, note: str = "", n
     The figures are computed straight from the dossiers and, independently, dossier by
     dossier; both must agree row by row (else ReportIdentityError: nothing is frozen). The
     figures and every dossier's membership are stored; they never change afterwards. Only an
-    ended period can be frozen, once (ConflictError otherwise).
+    ended period can be frozen, once (ReportConflictError otherwise).
     """
     now = now or timezone.now()
     if period.end >= now.astimezone(LOCAL_TZ).date():
-        raise DossierError(MSG_NOT_ENDED.format(end=period.end), errors={"period": [MSG_NOT_ENDED.format(end=period.end)]})
+        raise ReportError(MSG_NOT_ENDED.format(end=period.end), errors={"period": [MSG_NOT_ENDED.format(end=period.end)]})
     scope = _scope_code(unit)
     existing = FrozenReport.objects.select_for_update().filter(
         basis=period.basis, kind=period.kind, year=period.year, number=period.number, scope=scope).first()
     if existing is not None:
         msg = MSG_ALREADY_FROZEN.format(period=period.name_vi(), scope=scope, at=timezone.localtime(existing.frozen_at),
                                         by=existing.frozen_by_name or "—")
-        raise ConflictError(msg, errors={"period": [msg]})
+        raise ReportConflictError(msg, errors={"period": [msg]})
     figures = report_figures(period=period, unit=unit, source=SOURCE_DIRECT)
     frozen = FrozenReport.objects.create(
         basis=period.basis, kind=period.kind, year=period.year, number=period.number, start=period.start,

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers.errors import DossierError
+from reporting.errors import ReportError
 from dossiers.models import Dossier, Field, Unit
 from dossiers.roles import ADMINISTRATOR, user_roles
 from dossiers.selectors import calendar_get, staff_profile, unit_descendant_ids
@@ -672,7 +672,7 @@ def report_freeze_view(request):
         frozen = report_freeze(period=req.period, unit=req.unit, actor=request.user, note=request.POST.get("note", "")[:1000])
     except ReportIdentityError as exc:
         return _identity_error(request, req, exc, where=_("khi chốt số liệu"))
-    except DossierError as exc:
+    except ReportError as exc:
         messages.error(request, exc.message)
         return redirect(req.url("reporting:report_quarterly"))
     messages.success(request, _("Đã chốt số liệu %(period)s – %(scope)s lúc %(at)s. Số liệu đã chốt không thay đổi.") % {

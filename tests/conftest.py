@@ -1,5 +1,8 @@
 """Shared fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL says so."""
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,6 +16,31 @@ def require_postgres():
         if IN_CI:
             pytest.fail("CI=true: this test needs PostgreSQL (set DATABASE_URL=postgres://…)")
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, a test database in a file of its own, not Django's shared-cache in-memory one.
+
+    Worker threads (an embedded Celery worker, the live server, concurrent-request tests) open
+    connections of their own. On the in-memory database those share one cache whose table locks
+    fail at once ("database table is locked") instead of waiting: a test passed alone and failed
+    on a busy machine (issue 20). A file takes the settings' WAL journal, the write lock at BEGIN
+    and the 30 s busy timeout, as `make run` does, so threads wait their turn. One file per run
+    (under pytest's temporary directory, on tmpfs when /dev/shm exists), so two runs never meet.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    shm = Path("/dev/shm")
+    base = Path(tempfile.mkdtemp(prefix="onecua-test-", dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) \
+        else tmp_path_factory.mktemp("db")
+    db.setdefault("TEST", {})["NAME"] = str(base / "test.sqlite3")
+    yield
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -347,3 +347,12 @@ def test_switching_back_to_vietnamese_through_the_header_button(clerk_client):
     page = clerk_client.get(intake).content.decode()
     assert "Tiếp nhận hồ sơ" in sidebar(page)
     assert "Receive dossier" not in page
+
+
+def test_make_messages_reads_the_n_underscore_marker():
+    """``make messages`` runs dossiers' makemessages, which reads ``N_("…")`` (gettext_noop):
+    the report's row labels are in the catalogue, not dropped."""
+    from django.core.management import get_commands, load_command_class
+
+    assert get_commands()["makemessages"] == "dossiers"
+    assert "--keyword=N_" in load_command_class("dossiers", "makemessages").xgettext_options

@@ -16,8 +16,7 @@ NAV_RE = re.compile(r'<nav class="sidebar[^"]*"[^>]*>(.*?)</nav>', re.S)
 
 
 @pytest.fixture
-def demo(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def demo():
     demo_load()
 
 

@@ -61,7 +61,7 @@ from dossiers.models import (
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import (
-    calendar_get, competent_units, dossier_get_for_user, dossiers_visible_to, staff_profile, user_unit_ids,
+    calendar_get, competent_units, dossier_get_for_user, dossiers_visible_to, staff_profile,
 )
 from dossiers import hooks
 from dossiers.services import intake_keys, lifecycle
@@ -340,8 +340,9 @@ class DossierCreateApi(DossierApiView):
         copies = serializers.IntegerField(min_value=1, max_value=99, default=1, help_text="Số lượng hồ sơ (bộ).")
 
         def validate_receiving_unit(self, unit: Unit) -> Unit:
-            unit_ids = user_unit_ids(self.context["request"].user)
-            if unit_ids is not None and unit.pk not in unit_ids:
+            # the clerk's own unit (D17), whatever else the account may see (a superuser: all)
+            profile = staff_profile(self.context["request"].user)
+            if profile is None or unit.pk != profile.unit_id:
                 raise serializers.ValidationError(MSG_FOREIGN_UNIT)
             return unit
 

@@ -210,8 +210,25 @@ def dossier_check(*, dossier: Dossier, action: str, user) -> None:
     """Raise what `action` by `user` would meet before its inputs are read: 403 (may never, with
     the reason) or 409 (not now). The service checks again under the row lock."""
     case = case_of(dossier)
+    # kept for the transition that follows, which reuses them if the row it locks is unchanged
+    dossier._checked_case = (_row_stamp(dossier), case.steps, case.pauses)
     core.check(action, case, actor_of(user))
     core.precondition(action, case)
+
+
+def _row_stamp(d: Dossier) -> tuple:
+    """What changes whenever a dossier's steps or pauses do: every transition bumps ``version``,
+    a calendar re-evaluation (:func:`dossier_recompute_due`) moves the due date."""
+    return (d.version, d.due_date, d.due_at)
+
+
+def _case_lists(dossier: Dossier, locked: Dossier) -> tuple[list, list]:
+    """The locked dossier's steps and pauses: those :func:`dossier_check` just read when the row
+    is unchanged since (one read per action, not two), else read again under the lock."""
+    checked = dossier.__dict__.pop("_checked_case", None)
+    if checked is not None and checked[0] == _row_stamp(locked):
+        return checked[1], checked[2]
+    return list(locked.steps.order_by("order")), list(locked.pauses.order_by("requested_at"))
 
 
 def dossier_deadline(*, dossier: Dossier, cal: wcal.WorkCalendar | None = None) -> wcal.DueDate:
@@ -256,7 +273,8 @@ def dossier_transition(
             raise ConflictError(MSG_CONFLICT.format(code=dossier.code)) from exc
         if expected_version is not None and locked.version != expected_version:
             raise ConflictError(MSG_CONFLICT.format(code=locked.code))
-        case = case_of(locked, steps=list(locked.steps.order_by("order")), pauses=list(locked.pauses.order_by("requested_at")))
+        steps, pauses = _case_lists(dossier, locked)
+        case = case_of(locked, steps=steps, pauses=pauses)
         case.make_pause = lambda **values: DossierPause(dossier=locked, **values)
         assignee_of = actor_of(assignee)  # the officer named by an assignment: unit and roles
         ctx = core.Context(

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from dossiers import calendar as wcal
 from dossiers.deadlines import DeadlineKey, dossier_deadline_status
-from dossiers.workflow import Action, DossierState
+from dossiers.workflow import DossierState
+from dossiers.workflow import action_label as workflow_action_label
 
 register = template.Library()
 
@@ -193,12 +194,13 @@ _EVENT_LABELS = {
 
 
 @register.filter
-def action_label(action: str) -> str:
-    """The Vietnamese name of a workflow action or history event."""
+def action_label(action: str, from_state: str = "") -> str:
+    """The Vietnamese name of a workflow action or history event (``e.action|action_label:e.from_state``:
+    the counter's hand-over reads "Chuyển xử lý", ``dossiers.workflow.action_label``)."""
     if action in _EVENT_LABELS:
         return _(_EVENT_LABELS[action])
     try:
-        return Action(action).label
+        return workflow_action_label(action, from_state=from_state or "")
     except ValueError:
         return action
 

@@ -60,9 +60,10 @@ PAGE_KEY_PREFIX = "page:"
 
 
 def clerk_required(view):
-    """Logged in, and a counter clerk, an administrator or a superuser (others: 403): the rule
-    of the intake page in ``dossiers.access`` (the menu reads the same)."""
-    return page_required("dossiers:intake")(view)
+    """Logged in, and a counter clerk or an administrator (others: 403): the rule of the
+    counter's pages in ``dossiers.access`` (the menu reads the same). Taking a dossier in is
+    stricter, clerks only (D17): :func:`intake` has the intake page's own rule."""
+    return page_required("dossiers:worklist")(view)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def _checklist_for(form: IntakeForm, procedure: Procedure | None) -> list[dict]:
     return [{"name": name, "on": False, "originals": 0, "copies": 1} for name in procedure.document_list]
 
 
-@clerk_required
+@page_required("dossiers:intake")
 def intake(request):
     """Tiếp nhận hồ sơ: save → ``dossier_register`` → the receipt (Mẫu 01) ready to print."""
     profile = staff_profile(request.user)

@@ -41,7 +41,7 @@ from dossiers.selectors import (
 )
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
-from dossiers.workflow import OPEN_STATES, Action, DossierState
+from dossiers.workflow import OPEN_STATES, Action, DossierState, action_label
 from onecua.forms import add_service_errors
 
 S = DossierState
@@ -307,9 +307,7 @@ def _confirm_text(action: str, dossier: Dossier, steps: list[DossierStep]) -> tu
 def _action_label(action: str, dossier: Dossier | None = None) -> str:
     if action == ON_THE_SPOT:
         return _("Giải quyết tại chỗ")
-    if action == Action.TRANSFER and dossier is not None and dossier.state == S.RECEIVED:
-        return _("Chuyển xử lý")
-    return Action(action).label
+    return action_label(action, from_state=dossier.state if dossier is not None else "")
 
 
 def _make_form(action: str, data, dossier: Dossier, user, steps: list[DossierStep]):

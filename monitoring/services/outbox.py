@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, DossierEvent, DossierStep
 from dossiers.roles import COUNTER_CLERK
+from dossiers.workflow import DossierState
 from monitoring import selectors as sel
 from monitoring.models import DeadlineFlag, Notification, OutboxMessage
 
@@ -69,12 +70,20 @@ EVENT_RULES: dict[str, tuple[str, ...]] = {
     "receive": ("leaders:resolving",),  # a new dossier to assign
     "accept": ("leaders:resolving",),  # an online submission accepted
     "assign": ("officer",),  # you have a dossier to handle
-    "transfer": ("leaders:to",),  # a dossier arrived at your unit (liên thông)
+    "transfer": ("leaders:to",),  # a dossier arrived at your unit (liên thông; not the hand-over to
+    # the unit the receipt told already)
     "resume": ("officer",),  # the applicant's supplement arrived: the clock runs again
     "approve": ("clerks:receiving",),  # result ready at the counter
     "refuse": ("clerks:receiving",),  # refusal letter to hand back
     "withdraw": ("officer", "leaders:current"),  # stop working on it
 }
+
+
+def _handover_to_the_unit_told_at_receipt(dossier: Dossier, event: DossierEvent) -> bool:
+    """The counter's hand-over (D18: ``transfer`` from ``received``) to the unit whose leaders
+    the receipt ("receive", or "accept" of an online submission) told already: once is enough."""
+    return (event.action == "transfer" and event.from_state == DossierState.RECEIVED
+            and event.to_unit_id == dossier.resolving_unit_id)
 
 
 def outbox_enqueue_event(dossier: Dossier, event: DossierEvent) -> list[OutboxMessage]:
@@ -89,6 +98,8 @@ def outbox_enqueue_event(dossier: Dossier, event: DossierEvent) -> list[OutboxMe
     if event.at < timezone.now() - EVENT_MAX_AGE:
         return []
     if event.action == "receive" and dossier.on_the_spot:
+        return []
+    if _handover_to_the_unit_told_at_receipt(dossier, event):
         return []
     payload = {
         "action": event.action,

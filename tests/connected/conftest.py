@@ -18,7 +18,6 @@ def _connected_settings(settings):
     settings.WEBHOOK_RETRY_BASE_SECONDS = 0.2
     settings.NOTICE_RETRY_BASE_SECONDS = 0.2
     settings.SITE_URL = "https://motcua.example.gov.vn"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

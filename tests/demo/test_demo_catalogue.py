@@ -29,11 +29,6 @@ EXPECTED_ROLES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def db_counts():
     return {
         model.__name__: model.objects.count()

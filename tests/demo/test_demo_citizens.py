@@ -11,11 +11,6 @@ from citizens.scoring import band_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_demo_citizens_evaluate_returned_dossiers_once_and_leave_feedback():
     from demo.catalogue import demo_load
     from demo.history import demo_dossiers_load

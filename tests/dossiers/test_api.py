@@ -60,11 +60,6 @@ def assert_error_shape(response, status: int) -> dict:
 # --- fixtures --------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def org(db):
     roles_sync()
@@ -314,16 +309,19 @@ def test_intake_submit_only_waits_for_acceptance(org, as_clerk):
 
 
 def test_intake_with_documents_resolving_unit_and_return_channel(org, as_admin):
-    """Optional fields are stored as given; an administrator may receive for any unit. The
-    competent unit named must be the procedure's own (D19: another unit is refused, 400)."""
+    """Optional fields are stored as given. Only the district's counter clerk receives for the
+    district: an administrator takes nothing in (D17), for no unit. The competent unit named must
+    be the procedure's own (D19: another unit is refused, 400)."""
     body = intake_body(
         org, receiving_unit=org.district.code, resolving_unit=org.agency2.code, return_channel="postal",
         documents=[{"name": "Tờ khai", "originals": 1, "copies": 0}], request_content="Khai sinh cho con", copies=2,
     )
-    refused = as_admin.post(LIST_URL, body, format="json")
+    assert as_admin.post(LIST_URL, body, format="json").status_code == 403
+    clerk = client_for(org.district_clerk)
+    refused = clerk.post(LIST_URL, body, format="json")
     assert refused.status_code == 400 and list(refused.json()["errors"]) == ["resolving_unit"]
     body["resolving_unit"] = org.agency.code
-    response = as_admin.post(LIST_URL, body, format="json")
+    response = clerk.post(LIST_URL, body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["code"].startswith("000.20.31.H23-")

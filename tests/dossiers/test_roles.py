@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def fresh(user):
     """Permissions are cached on the user object; read them from the database again."""
     return User.objects.get(pk=user.pk)

@@ -10,11 +10,6 @@ from tests.factories import ProcedureFactory, ProcedureStepFactory, UnitFactory,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def steps(*pairs):
     return [{"order": i, "name": name, "allotted_time": t} for i, (name, t) in enumerate(pairs, start=1)]
 

@@ -36,10 +36,9 @@ def big_number(page, key: str) -> str:
     return page.inner_text(f'[data-total="{key}"] [data-n]').strip()
 
 
-def test_supervisor_opens_the_dashboard_and_drills_into_the_overdue_list(page, screenshot, settings):
+def test_supervisor_opens_the_dashboard_and_drills_into_the_overdue_list(page, screenshot):
     """Big numbers first; "Quá hạn" opens the overdue list, most overdue first; a unit's cell
     opens that unit's list; the numbers refresh in place without reloading the page."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     w = make_world()
     b = make_board(w)
     clock = sel.Clock.at()

@@ -173,7 +173,7 @@ MATRIX: list[Row] = [
     Row("api-docs", public(200)),
     Row("api-token", public(400), method="post", data={}, api=True),  # no credentials: 400 for everyone
     # --- counter (clerks; administrators too)
-    Row("dossiers:intake", page(CLERKS)),
+    Row("dossiers:intake", page(has(COUNTER_CLERK))),  # taking in is acting: administrators only as clerks (D17)
     Row("dossiers:procedure_search", page(CLERKS), query="q=ho"),
     Row("dossiers:due_preview", page(CLERKS), query="procedure=1.000000"),
     Row("dossiers:applicant_lookup", page(CLERKS), query="id_number=017090001234"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from dossiers.calendar import LOCAL_TZ
-from dossiers.models import Field, Procedure, ProcedureStep, StaffProfile, Unit
+from dossiers.models import Dossier, Field, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import COUNTER_CLERK, LEADER, OFFICER, role_group_name, roles_sync
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -85,12 +85,6 @@ def make_world() -> SimpleNamespace:
         off_build=person("chuyenvien_xd", "Phạm Văn", "Cường", OFFICER, building),
         clerk=person("motcua", "Trần Thị", "Lan", COUNTER_CLERK, centre),
     )
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing seven passwords with PBKDF2 costs seconds per test; these tests are not about it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -213,3 +207,17 @@ def make_board(w) -> dict:
     d = lifecycle.dossier_transfer(dossier=register(w, w.days5, None), actor=None)  # handed over (D18)
     b["resolved"] = lifecycle.dossier_approve(dossier=d, actor=w.lead_just)
     return b
+
+
+def many_overdue(w, count: int, received) -> None:
+    """`count` open dossiers due long ago (bulk rows: the sweep only reads their columns)."""
+    Dossier.objects.bulk_create([
+        Dossier(
+            code=f"TEST-{received:%y%m%d}-{i:05d}", procedure=w.days5, receiving_unit=w.centre, resolving_unit=w.justice,
+            current_unit=w.justice, channel="direct", state="in_processing", applicant_name="Nguyễn Văn An",
+            received_at=received, receipt_date=received.date(), processing_time=5, time_unit="working_days",
+            base_due_date=received.date() + timedelta(days=7), due_date=received.date() + timedelta(days=7),
+            due_at=received + timedelta(days=7), assigned_to=w.off_just,
+        )
+        for i in range(count)
+    ])

@@ -19,7 +19,7 @@ from monitoring.services.digest import supervisor_digest_enqueue
 from monitoring.services.outbox import outbox_relay
 from monitoring.services.sweep import deadline_sweep
 from tests.conftest import require_postgres
-from tests.monitoring.conftest import at, celery_broker, make_world, register
+from tests.monitoring.conftest import at, celery_broker, make_world, many_overdue, register
 from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +66,9 @@ def test_actions_notify_the_right_people_right_after_commit(world, eager, django
     assert _who(dossier=d, kind="assign") == {w.off_build.username}
     with django_capture_on_commit_callbacks(execute=True):
         d = lifecycle.dossier_transfer(dossier=d, actor=w.off_build)
-    # the counter's hand-over told Sở Xây dựng's leaders (step 1), this transfer Sở Tư pháp's
-    assert _who(dossier=d, kind="transfer") == {w.lead_build.username, w.lead_just.username}
+    # this transfer told Sở Tư pháp's leaders; the counter's hand-over to Sở Xây dựng (step 1),
+    # whose leaders the receipt told, told nobody again
+    assert _who(dossier=d, kind="transfer") == {w.lead_just.username}
     with django_capture_on_commit_callbacks(execute=True):
         d = lifecycle.dossier_request_supplement(dossier=d, actor=w.lead_just, reason="Thiếu bản vẽ")
         d = lifecycle.dossier_resume(dossier=d, actor=w.clerk)
@@ -84,6 +85,17 @@ def test_actions_notify_the_right_people_right_after_commit(world, eager, django
     assert [m.to for m in mail.outbox if d.code in m.subject and "kết quả" in m.subject] == [[w.clerk.email]]
 
 
+def test_the_counters_hand_over_tells_the_lead_units_leaders_once(world):
+    """Receipt and hand-over (D18) of a one-unit dossier: Sở Tư pháp's leader gets one notice,
+    "new dossier to assign", not a second one when the counter hands it over."""
+    w = world
+    d = lifecycle.dossier_transfer(dossier=register(w, w.days5, None), actor=w.clerk)
+    outbox_relay()
+    assert list(Notification.objects.filter(dossier=d).values_list("recipient__username", "kind", "title")) == [
+        (w.lead_just.username, "receive", f"Hồ sơ mới {d.code} cần phân công xử lý")]
+    assert [m.to for m in mail.outbox] == [[w.lead_just.email]]
+
+
 def test_replayed_history_notifies_nobody(world):
     """Events more than a day old (history imports, demo data) write no outbox message."""
     d = register(world, world.days5, at(2022, 3, 1))
@@ -94,10 +106,9 @@ def test_replayed_history_notifies_nobody(world):
 def test_relaying_twice_delivers_once(world):
     d = register(world, world.days5, None)
     assign_after_handover(dossier=d, actor=world.lead_just, officer=world.off_just)
-    assert outbox_relay() == 3  # received, handed over (both to the leaders), assigned (the officer)
+    assert outbox_relay() == 2  # received (the leaders; the hand-over does not tell them again), assigned
     assert outbox_relay() == 0
-    # one e-mail per person: the leader's two notices (received, handed over) come together
-    assert Notification.objects.count() == 3 and len(mail.outbox) == 2
+    assert Notification.objects.count() == 2 and len(mail.outbox) == 2
 
 
 def test_a_bad_message_backs_off_alone(world):
@@ -196,20 +207,6 @@ def _race(target, n: int) -> list:
     return results
 
 
-def _many_overdue(w, count: int, received) -> None:
-    """`count` open dossiers due long ago (bulk rows: the sweep only reads their columns)."""
-    Dossier.objects.bulk_create([
-        Dossier(
-            code=f"TEST-{received:%y%m%d}-{i:05d}", procedure=w.days5, receiving_unit=w.centre, resolving_unit=w.justice,
-            current_unit=w.justice, channel="direct", state="in_processing", applicant_name="Nguyễn Văn An",
-            received_at=received, receipt_date=received.date(), processing_time=5, time_unit="working_days",
-            base_due_date=received.date() + timedelta(days=7), due_date=received.date() + timedelta(days=7),
-            due_at=received + timedelta(days=7), assigned_to=w.off_just,
-        )
-        for i in range(count)
-    ])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_flag_and_queue_once():
     """Four sweeps released at the same instant on PostgreSQL, three rounds with new overdue
@@ -217,7 +214,7 @@ def test_concurrent_sweeps_flag_and_queue_once():
     require_postgres()
     w = make_world()
     for round_, day in enumerate((1, 8, 15)):
-        _many_overdue(w, 400, at(2022, 2, day))
+        many_overdue(w, 400, at(2022, 2, day))
         with celery_broker("memory://"):  # kicks go to a queue nobody reads
             results = _race(lambda: deadline_sweep(now=at(2022, 3, 16, 8, 0), trigger="race"), 4)
         assert not [r for r in results if isinstance(r, Exception)], results
@@ -232,7 +229,7 @@ def test_concurrent_relays_deliver_each_message_once():
     per message and recipient, one e-mail per recipient per batch, nothing left pending."""
     require_postgres()
     w = make_world()
-    _many_overdue(w, 600, at(2022, 2, 1))
+    many_overdue(w, 600, at(2022, 2, 1))
     with celery_broker("memory://"):  # the sweep's kick goes to a queue nobody reads
         deadline_sweep(now=at(2022, 3, 16, 8, 0))
     assert OutboxMessage.objects.filter(delivered_at__isnull=True).count() == 600

@@ -26,7 +26,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
 from django.utils import timezone
 
 from dossiers.models import Dossier
@@ -98,13 +97,8 @@ def redis_server(tmp_path):
 def _wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OperationalError:
-            # SQLite's in-memory test database is shared between threads with table locks
-            # that fail at once instead of waiting: read again in a moment.
-            pass
+        if predicate():
+            return
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
@@ -119,11 +113,9 @@ def _timed(fn):
     return result, time.monotonic() - started
 
 
-@pytest.mark.postgres  # a worker thread writes beside the test: SQLite's in-memory test database locks (issue 20)
-def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_server, settings):
+def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_server):
     from celery.contrib.testing.worker import start_worker
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     w = make_world()
     # Received a month ago (history: its intake notifies nobody) and never handled: overdue.
     old = register(w, w.days5, timezone.now() - timedelta(days=30))
@@ -133,16 +125,16 @@ def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_se
     with celery_broker(f"redis://127.0.0.1:{redis_server.port}/0") as app, \
             start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=30):
         # 1. Broker up.
-        # (One action at a time: on SQLite the worker thread and this one must not write at once.)
         d1 = register(w, w.days5, None)
         _wait_for(lambda: _pending() == 0, 30, "delivery of the intake while the broker is up")
         d1 = lifecycle.dossier_transfer(dossier=d1, actor=w.clerk)  # the counter's hand-over (D18)
         _wait_for(lambda: _pending() == 0, 30, "delivery of the hand-over while the broker is up")
         d1 = lifecycle.dossier_assign(dossier=d1, actor=w.lead_just, officer=w.off_just)
-        expected |= {(f"receive:{d1.code}", w.lead_just.username), (f"transfer:{d1.code}", w.lead_just.username),
+        # (the hand-over tells Sở Tư pháp's leaders nothing new: the receipt told them)
+        expected |= {(f"receive:{d1.code}", w.lead_just.username),
                      (f"assign:{d1.code}", w.off_just.username)}
         _wait_for(lambda: _pending() == 0, 30, "delivery while the broker is up")
-        assert Notification.objects.count() == 3
+        assert Notification.objects.count() == 2
 
         # 2. Broker down: every action commits, fast; its messages wait.
         redis_server.stop()
@@ -160,17 +152,16 @@ def test_every_notification_arrives_exactly_once_across_a_broker_outage(redis_se
         assert swept.counts["overdue"] == 1
         expected |= {
             (f"receive:{d2.code}", w.lead_just.username), (f"assign:{d2.code}", w.off_just.username),
-            (f"transfer:{d2.code}", w.lead_just.username), (f"transfer:{d3.code}", w.lead_build.username),
             (f"receive:{d3.code}", w.lead_build.username), (f"assign:{d3.code}", w.off_build.username),
             (f"transfer:{d3.code}", w.lead_just.username), (f"resume:{d1.code}", w.off_just.username),
             # the old dossier sits at the counter, unassigned: its resolving unit's leader is told
             (f"overdue:{old.code}", w.lead_just.username),
         }
         assert Dossier.objects.count() == 4 and d3.current_unit == w.justice and d1.state == "in_processing"
-        # eight notifying actions (two hand-overs; a supplement request notifies nobody) + one flag
-        assert _pending() == 9
+        # six notifying actions (neither hand-over nor the supplement request notifies) + one flag
+        assert _pending() == 7
         time.sleep(2)  # the worker is alive but cannot hear the kicks: nothing moves
-        assert _pending() == 9 and Notification.objects.count() == 3
+        assert _pending() == 7 and Notification.objects.count() == 2
 
         # 3. Broker back: beat's kick, retried each tick until the broker answers; the worker
         # delivers everything. Then a duplicate kick (at-least-once delivery of the kick

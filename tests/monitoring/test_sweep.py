@@ -8,18 +8,21 @@ and 10 working days after receipt.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from dossiers.models import Dossier, DossierStep
 from dossiers.selectors import calendar_get, dossiers_overdue
 from dossiers.services import lifecycle
 from monitoring import selectors as sel
 from monitoring.models import DeadlineFlag, DeadlineSweep, Notification, OutboxMessage
 from monitoring.services.outbox import outbox_relay
 from monitoring.services.sweep import deadline_sweep
-from tests.monitoring.conftest import at, register
+from tests.monitoring.conftest import at, many_overdue, register
 from tests.dossiers.lifecycle_fixtures import approve_after_handover, assign_after_handover  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -246,8 +249,28 @@ def test_the_command_refuses_a_bad_instant(world):
     assert DeadlineSweep.objects.count() == 0
 
 
-def test_the_sweep_is_a_few_statements_not_a_loop(boundary, django_assert_max_num_queries):
-    """Set-based: the number of SQL statements does not grow with the number of dossiers."""
+def _overdue_with_late_steps(w, count: int, received) -> None:
+    """`count` overdue dossiers (bulk rows), each at a current step that is late as well."""
+    many_overdue(w, count, received)
+    DossierStep.objects.bulk_create([
+        DossierStep(dossier=d, order=1, name="Thẩm định", unit=w.justice, allotted_time=3, state="current",
+                    due_date=received.date() + timedelta(days=3))
+        for d in Dossier.objects.filter(received_at=received)
+    ])
+
+
+def test_the_sweep_is_a_few_statements_not_a_loop(world):
+    """Set-based: flagging 3 overdue dossiers with 3 late steps and flagging 30 with 30 take the
+    same statements, and few."""
+    w = world
     calendar_get()
-    with django_assert_max_num_queries(14):
-        deadline_sweep(now=at(2022, 3, 15, 10, 0))
+    _overdue_with_late_steps(w, 3, at(2022, 3, 1))
+    with CaptureQueriesContext(connection) as small:
+        first = deadline_sweep(now=at(2022, 3, 15, 10, 0))
+    _overdue_with_late_steps(w, 30, at(2022, 3, 2))
+    with CaptureQueriesContext(connection) as large:
+        second = deadline_sweep(now=at(2022, 3, 15, 10, 5))
+    assert (first.counts["overdue"], first.counts["step_overdue"], first.messages) == (3, 3, 6)
+    assert (second.counts["overdue"], second.counts["step_overdue"], second.messages) == (30, 30, 60)  # only the new
+    assert DeadlineFlag.objects.filter(kind=K.OVERDUE).count() == DeadlineFlag.objects.filter(kind=K.STEP_OVERDUE).count() == 33
+    assert len(large) == len(small) <= 14, [q["sql"][:80] for q in large.captured_queries]

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
-from monitoring.models import DeadlineSweep
+from dossiers.services.calendar_overrides import calendar_override_save
+
+from monitoring.models import DeadlineSweep, OutboxMessage
 from monitoring.tasks import deadline_sweep_task, supervisor_digest_task, task_lock
+from tests.monitoring.conftest import register
 
 pytestmark = pytest.mark.django_db
 
@@ -62,5 +66,16 @@ def test_the_lock_is_not_released_by_someone_else():
 
 
 def test_the_digest_task_is_a_singleton_too(world):
+    """While one digest holds the lock, a second copy queues nothing, although there is work to
+    report: a dossier open at the centre, on a day made a working day whatever the run's date.
+    Once the lock is free the same task queues the province's and Sở Tư pháp's leaders' digests."""
+    w = world
+    calendar_override_save(day=timezone.localdate(), is_working_day=True, reason="Ngày làm việc của phép thử",
+                           legal_source="Phép thử")
+    register(w, w.days5, None)
     with task_lock("supervisor-digest", timeout=60):
         assert supervisor_digest_task.apply().get() == 0
+        assert not OutboxMessage.objects.filter(topic="digest").exists()
+    assert supervisor_digest_task.apply().get() == 2
+    assert set(OutboxMessage.objects.filter(topic="digest").values_list("recipient__username", flat=True)) == {
+        w.lead_prov.username, w.lead_just.username}

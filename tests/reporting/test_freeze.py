@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from dossiers.errors import ConflictError, DossierError
+from reporting.errors import ReportConflictError, ReportError
 from dossiers.services import lifecycle as lc
 from reporting import selectors as rs
 from reporting.models import FrozenReport
@@ -39,7 +39,7 @@ def test_freeze_stores_the_figures_and_every_dossier(history, rstaff):
 
 def test_a_report_is_frozen_once_and_never_edited(history, rstaff, rorg):
     frozen = report_freeze(period=Q1, unit=None, actor=rstaff)
-    with pytest.raises(ConflictError, match="đã được chốt"):
+    with pytest.raises(ReportConflictError, match="đã được chốt"):
         report_freeze(period=Q1, unit=None, actor=rstaff)
     frozen.figures = {}
     with pytest.raises(ValidationError):
@@ -51,7 +51,7 @@ def test_a_report_is_frozen_once_and_never_edited(history, rstaff, rorg):
 
 def test_only_an_ended_period_can_be_frozen(history, rstaff):
     now = datetime(2022, 3, 14, 16, tzinfo=LOCAL_TZ)
-    with pytest.raises(DossierError, match="chưa kết thúc"):
+    with pytest.raises(ReportError, match="chưa kết thúc"):
         report_freeze(period=Q1, unit=None, actor=rstaff, now=now)
     assert not FrozenReport.objects.exists()
 

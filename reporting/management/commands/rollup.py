@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dossiers.errors import DossierError
+from reporting.errors import ReportError
 from reporting.services import rollup_pending_range, rollup_range
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
         try:
             results = rollup_range(start=start, end=end, progress=progress)
-        except DossierError as exc:
+        except ReportError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(
             f"Đã tổng hợp {len(results)} ngày ({start:%d/%m/%Y} – {end:%d/%m/%Y}), "
