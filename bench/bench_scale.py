@@ -250,6 +250,11 @@ def synthesize(n: int, today: date, *, seed: float = 0.19) -> dict[str, float]:
         c.execute("CREATE TABLE IF NOT EXISTS bench_meta (dossiers bigint, today date)")
         c.execute("DELETE FROM bench_meta")
         c.execute("INSERT INTO bench_meta VALUES (%s, %s)", [n, today])
+    # what autovacuum does in production over time: the visibility map current, so that the
+    # counts' index-only scans do not visit the table
+    with connection.cursor() as c:
+        c.execute("VACUUM (ANALYZE) dossiers_dossier")
+        c.execute("VACUUM (ANALYZE) dossiers_dossierstep")
     timings["total"] = time.monotonic() - t0
     return timings
 
@@ -323,7 +328,8 @@ def main() -> int:
             call_command("migrate", verbosity=0)
         timings = synthesize(args.dossiers, today)
         say("  generated in " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
-    rollups_ensure()
+    if not args.only or "report" in args.only:
+        rollups_ensure()
     say(describe())
     if args.explain and args.only:
         explain_pages(args.only)

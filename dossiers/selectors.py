@@ -390,11 +390,11 @@ def _search_candidates() -> int:
 def search_ranked(qs: QuerySet[Dossier], text: str, *, unit_ids: set[int] | None = None) -> QuerySet[Dossier]:
     """`qs` narrowed to the search's matches, best first, newest first within a rank.
 
-    The matches are gathered first as a bounded set of ids, each kind by its own index and
-    newest first, at most ``COUNT_CAP + 1`` of each: codes starting with the text (the exact
-    code among them), the exact CCCD or phone, names starting with the text (B-tree
-    ``dossier_name_folded_prefix``) and, only when fewer than a page of names
-    (``SEARCH_CONTAINS_BELOW``) start with it, names containing it elsewhere (trigram
+    The matches are gathered first as a bounded set of ids, newest first, at most
+    ``COUNT_CAP + 1``: codes starting with the text (the exact code among them), the exact CCCD
+    or phone, names starting with the text (B-tree ``dossier_name_folded_prefix``), in one
+    query; and only when that finds fewer than a page (``SEARCH_CONTAINS_BELOW``), names
+    containing the text elsewhere (trigram
     ``dossier_name_folded_trgm``: its posting lists for "ngu", "guy", "van"… hold millions of
     rows, 2–3 s at ten million dossiers; those names would rank after the ones starting with
     the text anyway, beyond the first page). Only that set is ranked and sorted: a
@@ -432,19 +432,20 @@ def search_ranked(qs: QuerySet[Dossier], text: str, *, unit_ids: set[int] | None
             out.update(source.order_by(*newest).values_list("pk", flat=True)[:limit])
         return out
 
-    ids = newest_ids(Q(code__startswith=query.text.upper().replace(" ", "")))
-    numbers = Q(pk__in=[])
+    # One query per source for what B-trees find (an OR of index ranges, a bitmap): a text is
+    # never both a code's start and a name's or a number (codes hold dots, names no digits)
+    indexed = Q(code__startswith=query.text.upper().replace(" ", ""))
     if query.id_number:
-        numbers |= Q(applicant_id_number=query.id_number)
+        indexed |= Q(applicant_id_number=query.id_number)
     if query.phone:
-        numbers |= Q(applicant_phone_digits=query.phone)
-    if query.id_number or query.phone:
-        ids |= newest_ids(numbers)
-    if query.folded:
-        starting = newest_ids(Q(applicant_name_folded__startswith=query.folded))
-        ids |= starting
-        if len(starting) < min(limit, SEARCH_CONTAINS_BELOW):
-            ids |= newest_ids(Q(applicant_name_folded__contains=query.folded), scan=query.folded)
+        indexed |= Q(applicant_phone_digits=query.phone)
+    # a name holds no digit: a code, CCCD or phone is not looked for among the names
+    named = bool(query.folded) and not any(ch.isdigit() for ch in query.folded)
+    if named:
+        indexed |= Q(applicant_name_folded__startswith=query.folded)
+    ids = newest_ids(indexed)
+    if named and len(ids) < min(limit, SEARCH_CONTAINS_BELOW):
+        ids |= newest_ids(Q(applicant_name_folded__contains=query.folded), scan=query.folded)
     # only the candidates: the match's own condition again would make PostgreSQL read the
     # trigram index a second time instead of fetching these rows by primary key
     return qs.filter(pk__in=sorted(ids)).annotate(search_rank=rank).order_by("search_rank", *newest)
