@@ -23,8 +23,11 @@ INDEXES = {
 
 
 def create(apps, schema_editor):
-    concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+    pg = schema_editor.connection.vendor == "postgresql"
+    concurrently = "CONCURRENTLY " if pg else ""
     for name, (columns, condition) in INDEXES.items():
+        if not pg:  # SQLite has no NULLS LAST in an index, and sorts NULL last when descending
+            columns = columns.replace(" NULLS LAST", "")
         where = f" WHERE {condition}" if condition else ""
         schema_editor.execute(f"CREATE INDEX {concurrently}IF NOT EXISTS {name} ON dossiers_dossier ({columns}){where}")
 
