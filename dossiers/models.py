@@ -462,6 +462,13 @@ class Dossier(models.Model):
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
             models.Index(fields=["register_book", "register_number"], name="dossier_register_entry"),
+            # the API list's dossiers that are neither open nor waiting, latest received first
+            # (selectors.API_LIST_GROUPS), walked in order until a page is full
+            models.Index(models.OrderBy(models.F("received_at"), descending=True, nulls_last=True),
+                         models.OrderBy(models.F("id"), descending=True), name="dossier_received_order"),
+            # the report's stopped dossiers by resolution day (D16; not in the roll-ups)
+            models.Index(fields=["resolved_on", "resolving_unit", "procedure"], name="dossier_stopped_resolved",
+                         condition=Q(outcome="stopped")),
             # staff search (dossiers.search): a phone; a code's start is the unique code's own
             # "_like" index (varchar_pattern_ops, made by Django on PostgreSQL), a name's words
             # the trigram index of migration 0009_search_columns

@@ -173,9 +173,11 @@ def applicant_last_by_id_number(*, id_number: str, user) -> Dossier | None:
 
 #: The left menu's counts of a scope that holds at least this many dossiers are kept in the
 #: shared cache for ``MENU_COUNTS_CACHE_SECONDS``: counting them exactly costs 100–200 ms per
-#: million dossiers, on every page, beside the dashboard's own pass over the same million.
-#: Smaller scopes (a unit, a district) are counted fresh every time.
-MENU_COUNTS_CACHE_FROM = 200_000
+#: million dossiers, on every page, beside the dashboard's own pass over the same million (a
+#: province of a million dossiers over five years holds ~110,000 counted ones: 64–230 ms on
+#: every page of its leader, bench/bench_scale.py). Smaller scopes (a unit, a district) are
+#: counted fresh every time.
+MENU_COUNTS_CACHE_FROM = 50_000
 MENU_COUNTS_CACHE_SECONDS = 30
 _MENU_COUNTS_KEY = "onecua:menu-counts:"
 _ID_CHUNK = 5_000  # ids per ``IN (…)`` (SQLite allows 32,766 parameters)
@@ -208,6 +210,47 @@ def plain_planning() -> None:
 COUNTED_STATES = tuple(sorted(str(s) for s in DossierState.values if s not in FINAL_STATES))
 
 
+def _visible_conditions(unit_ids: set[int]) -> list[Q]:
+    """``dossiers_visible_to`` of a user with these units as DISJOINT conditions, each a narrow
+    range of one index of the units' entries (:func:`dossier_counts_by_state` tells which)."""
+    ids = sorted(unit_ids)
+    held = Q(current_unit_id__in=ids)
+    led = Q(resolving_unit_id__in=ids)
+    received = Q(receiving_unit_id__in=ids)
+    parts = [held, led & ~held, received & ~held & ~led]
+    # Part 4 in two steps: the planner cannot know that few steps' dossiers survive the
+    # anti-join and would hash them against a scan of the whole dossier table; their ids,
+    # fetched first, are then looked up by primary key.
+    led_here = Dossier.objects.filter(led, pk=OuterRef("dossier_id"))
+    passed = sorted(set(
+        DossierStep.objects.filter(unit_id__in=ids).filter(~Exists(led_here))
+        .order_by().values_list("dossier_id", flat=True)
+    ))
+    for i in range(0, len(passed), _ID_CHUNK):
+        parts.append(Q(pk__in=passed[i:i + _ID_CHUNK]) & ~held & ~received)
+    return parts
+
+
+def _scope_conditions(unit_ids: set[int]) -> list[Q]:
+    """``dossiers_visible_to`` of a user with these units as a few conditions whose union it is
+    (not disjoint): received, led or held by one of the units (three unit indexes, OR'ed in a
+    bitmap), and the dossiers that only stepped through one (their ids, in chunks)."""
+    ids = sorted(unit_ids)
+    units = Q(current_unit_id__in=ids) | Q(resolving_unit_id__in=ids) | Q(receiving_unit_id__in=ids)
+    led_here = Dossier.objects.filter(resolving_unit_id__in=ids, pk=OuterRef("dossier_id"))
+    passed = sorted(set(  # usually a handful: a unit's own dossiers are led by it (as in _visible_conditions)
+        DossierStep.objects.filter(unit_id__in=ids).filter(~Exists(led_here)).order_by().values_list("dossier_id", flat=True)
+    ))
+    return [units] + [Q(pk__in=passed[i:i + _ID_CHUNK]) for i in range(0, len(passed), _ID_CHUNK)]
+
+
+def _visible_parts(unit_ids: set[int] | None) -> list[QuerySet[Dossier]]:
+    """:func:`_visible_conditions` as querysets; None (the whole tree): one queryset."""
+    if unit_ids is None:
+        return [Dossier.objects.all()]
+    return [Dossier.objects.filter(q) for q in _visible_conditions(unit_ids)]
+
+
 def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
     """How many dossiers ``dossiers_visible_to`` shows a user with these units, per counted
     state (``COUNTED_STATES``: every index range read stops at the final states).
@@ -238,33 +281,23 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
         return counts
     with transaction.atomic():
         plain_planning()
-        if unit_ids is None:
-            parts = [by_state(Dossier.objects.all())]
-        else:
-            ids = sorted(unit_ids)
-            held = Q(current_unit_id__in=ids)
-            led = Q(resolving_unit_id__in=ids)
-            received = Q(receiving_unit_id__in=ids)
-            parts = [
-                by_state(Dossier.objects.filter(held)),
-                by_state(Dossier.objects.filter(led).exclude(held)),
-                by_state(Dossier.objects.filter(received).exclude(held).exclude(led)),
-            ]
-            # Part 4 in two steps: the planner cannot know that few steps' dossiers survive the
-            # anti-join and would hash them against a scan of the whole dossier table; their
-            # ids, fetched first, are then looked up by primary key.
-            led_here = Dossier.objects.filter(led, pk=OuterRef("dossier_id"))
-            passed = sorted(set(
-                DossierStep.objects.filter(unit_id__in=ids).filter(~Exists(led_here))
-                .order_by().values_list("dossier_id", flat=True)
-            ))
-            for i in range(0, len(passed), _ID_CHUNK):
-                chunk = passed[i:i + _ID_CHUNK]
-                parts.append(by_state(Dossier.objects.filter(pk__in=chunk).exclude(held).exclude(received)))
+        parts = [by_state(part) for part in _visible_parts(unit_ids)]
     for part in parts:
         for state, n in part:
             counts[state] = counts.get(state, 0) + n
     return counts
+
+
+def dossier_counts_by_state_shared(*, unit_ids: set[int] | None) -> dict[str, int]:
+    """:func:`dossier_counts_by_state`, shared through the cache for ``MENU_COUNTS_CACHE_SECONDS``
+    when the scope holds ``MENU_COUNTS_CACHE_FROM`` counted dossiers or more."""
+    key = _scope_key(unit_ids)
+    by_state = cache.get(key)
+    if by_state is None:
+        by_state = dossier_counts_by_state(unit_ids=unit_ids)
+        if sum(by_state.values()) >= MENU_COUNTS_CACHE_FROM:
+            cache.set(key, by_state, MENU_COUNTS_CACHE_SECONDS)
+    return by_state
 
 
 def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict[str, int | None]:
@@ -282,12 +315,7 @@ def dossier_menu_counts(*, user, by_state: dict[str, int] | None = None) -> dict
     if by_state is None and unit_ids is not None and not unit_ids:
         by_state = {}
     elif by_state is None:
-        key = _scope_key(unit_ids)
-        by_state = cache.get(key)
-        if by_state is None:
-            by_state = dossier_counts_by_state(unit_ids=unit_ids)
-            if sum(by_state.values()) >= MENU_COUNTS_CACHE_FROM:
-                cache.set(key, by_state, MENU_COUNTS_CACHE_SECONDS)
+        by_state = dossier_counts_by_state_shared(unit_ids=unit_ids)
     mine = Dossier.objects.filter(assigned_to=user, state__in=OPEN_STATES).count() if user.is_authenticated else 0
     return {
         "submitted": by_state.get("submitted", 0),
@@ -348,32 +376,84 @@ def search_match(text: str, *, contains: bool = True):
     return exact_code | exact_number | code_prefix | name, rank
 
 
-def search_ranked(qs: QuerySet[Dossier], text: str) -> QuerySet[Dossier]:
+#: a search looks for names that merely contain the text (the slow trigram index) only when
+#: fewer than this many names start with it: a page of the list
+SEARCH_CONTAINS_BELOW = 30
+
+
+def _search_candidates() -> int:
+    """How many of each kind of match a search ranks, its newest ones: one more than a list
+    counts, so that "hơn 1.000" still shows."""
+    return COUNT_CAP + 1
+
+
+def search_ranked(qs: QuerySet[Dossier], text: str, *, unit_ids: set[int] | None = None) -> QuerySet[Dossier]:
     """`qs` narrowed to the search's matches, best first, newest first within a rank.
 
-    Names starting with the text (B-tree ``dossier_name_folded_prefix``) are looked at first:
-    when more than ``COUNT_CAP`` of them match, the names that only contain the text (rank 5,
-    the trigram index, slow for common words such as "nguyen van") could never show within the
-    capped list and are not looked for.
-    """
-    def ranked(contains: bool) -> QuerySet[Dossier]:
-        condition, rank = search_match(text, contains=contains)
-        return (
-            qs.filter(condition).annotate(search_rank=rank)
-            .order_by("search_rank", F("received_at").desc(nulls_last=True), "-id")
-        )
+    The matches are gathered first as a bounded set of ids, newest first, at most
+    ``COUNT_CAP + 1``: codes starting with the text (the exact code among them), the exact CCCD
+    or phone, names starting with the text (B-tree ``dossier_name_folded_prefix``), in one
+    query; and only when that finds fewer than a page (``SEARCH_CONTAINS_BELOW``), names
+    containing the text elsewhere (trigram
+    ``dossier_name_folded_trgm``: its posting lists for "ngu", "guy", "van"… hold millions of
+    rows, 2–3 s at ten million dossiers; those names would rank after the ones starting with
+    the text anyway, beyond the first page). Only that set is ranked and sorted: a
+    two-word name matching 230,000 dossiers is no longer sorted whole. Beyond the cap the older
+    matches of a kind are left out (the list says "hơn 1.000" and asks for more words).
 
-    if search_match(text) is None:
+    `unit_ids` (``user_unit_ids``; None: the whole tree): with a unit scope each kind is looked
+    for within the scope's dossiers (``_scope_conditions``: the unit indexes AND the match's
+    index), so the visibility rule's OR is no longer tried on every name in the province.
+    """
+    from django.db.models import Value
+    from django.db.models.functions import StrIndex
+
+    from dossiers.search import parse
+
+    found = search_match(text)
+    if found is None:
         return qs.none()
-    starting = ranked(contains=False)
-    if count_capped(starting)[1]:
-        return starting
-    return ranked(contains=True)
+    rank = found[1]
+    query = parse(text)
+    limit = _search_candidates()
+    newest = (F("received_at").desc(nulls_last=True), F("id").desc())
+    sources = [qs] if unit_ids is None else [qs.filter(part) for part in _scope_conditions(unit_ids)]
+
+    def newest_ids(match: Q, *, scan: str = "") -> set[int]:
+        out: set[int] = set()
+        for source in sources:
+            if scan and unit_ids is not None:
+                # A unit scope holds few of the province's dossiers: its rows (unit indexes)
+                # are read and their names compared with strpos(), instead of building the
+                # trigram index's bitmap of every name in the province that contains the text
+                source = source.alias(_at=StrIndex("applicant_name_folded", Value(scan))).filter(_at__gt=0)
+            else:
+                source = source.filter(match)
+            out.update(source.order_by(*newest).values_list("pk", flat=True)[:limit])
+        return out
+
+    # One query per source for what B-trees find (an OR of index ranges, a bitmap): a text is
+    # never both a code's start and a name's or a number (codes hold dots, names no digits)
+    indexed = Q(code__startswith=query.text.upper().replace(" ", ""))
+    if query.id_number:
+        indexed |= Q(applicant_id_number=query.id_number)
+    if query.phone:
+        indexed |= Q(applicant_phone_digits=query.phone)
+    # a name holds no digit: a code, CCCD or phone is not looked for among the names
+    named = bool(query.folded) and not any(ch.isdigit() for ch in query.folded)
+    if named:
+        indexed |= Q(applicant_name_folded__startswith=query.folded)
+    ids = newest_ids(indexed)
+    if named and len(ids) < min(limit, SEARCH_CONTAINS_BELOW):
+        ids |= newest_ids(Q(applicant_name_folded__contains=query.folded), scan=query.folded)
+    # only the candidates: the match's own condition again would make PostgreSQL read the
+    # trigram index a second time instead of fetching these rows by primary key
+    return qs.filter(pk__in=sorted(ids)).annotate(search_rank=rank).order_by("search_rank", *newest)
 
 
 def dossiers_search(*, user, text: str) -> QuerySet[Dossier]:
     """Dossiers the user may see (``dossiers_visible_to``) that match the search, best first."""
-    return search_ranked(dossiers_visible_to(user), text)
+    return search_ranked(dossiers_visible_to(user), text, unit_ids=user_unit_ids(user))
 
 
 def count_capped(qs: QuerySet[Dossier], *, cap: int | None = None) -> tuple[int, bool]:
@@ -401,3 +481,120 @@ def competent_units(*, procedure, day, q: str = ""):
     if words:
         units = [u for u in units if all(w in f"{u.code.lower()} {fold(u.name)}" for w in words)]
     return units
+
+
+# --- the API list ------------------------------------------------------------------------------
+
+#: The API list's order (interfaces.md), group after group: open dossiers by due date (earliest
+#: first), online submissions waiting for acceptance (oldest first), then every other one,
+#: latest received first; within a group, latest received first. Each group is read in its own
+#: order, which an index gives (``monitoring_open_due``/``dossier_state_due`` for the open
+#: ones, ``dossier_received_order`` for the rest), and stops after a page: the single ORDER BY
+#: of CASE expressions it replaces sorted every visible dossier (13.6 s at a million).
+API_LIST_GROUPS: tuple[tuple[tuple[str, ...], tuple], ...] = (
+    (tuple(sorted(OPEN_STATES)),
+     (F("due_date").asc(nulls_last=True), F("received_at").desc(nulls_last=True), F("id").desc())),
+    ((str(DossierState.SUBMITTED),),
+     (F("submitted_at").asc(nulls_last=True), F("received_at").desc(nulls_last=True), F("id").desc())),
+    (tuple(sorted(str(s) for s in DossierState.values if s not in OPEN_STATES and s != DossierState.SUBMITTED)),
+     (F("received_at").desc(nulls_last=True), F("id").desc())),
+)
+
+
+def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, states: set[str] | None = None,
+                         narrow: bool = False, unit_ids: set[int] | None = None) -> tuple[list[Dossier], bool]:
+    """Rows ``[offset, offset + limit)`` of `qs` in the API list's order (``API_LIST_GROUPS``)
+    and whether more follow. `states`: the only states `qs` can hold (a status filter), so that
+    a group outside them is not read at all.
+
+    Each group is one query with LIMIT (and OFFSET within it); a group wholly before the page is
+    counted only up to the offset, so a page costs its depth, never the whole list.
+
+    `narrow` (the list is filtered, e.g. by a receipt window): a group's rows are first looked
+    for without order, at most ``COUNT_CAP + 1`` of them (with `unit_ids`, part by part of the
+    visibility rule, each on a unit index); when that finds them all, only they are sorted.
+    Walking a group's index in its order and dropping what the filter refuses read 80,000
+    open dossiers to find the last 60 days' ones (bench/bench_scale.py)."""
+    rows: list[Dossier] = []
+    want, skip = limit + 1, offset
+    for group_states, order in API_LIST_GROUPS:
+        if states is not None:
+            group_states = tuple(s for s in group_states if s in states)
+            if not group_states:
+                continue
+        part = qs.filter(state__in=group_states)
+        if narrow:
+            sources = [part] if unit_ids is None else [part.filter(q) for q in _visible_conditions(unit_ids)]
+            ids: set[int] = set()
+            for source in sources:
+                ids.update(source.order_by().values_list("pk", flat=True)[:COUNT_CAP + 1])
+                if len(ids) > COUNT_CAP:
+                    break
+            if len(ids) <= COUNT_CAP:
+                part = part.filter(pk__in=sorted(ids))
+        part = part.order_by(*order)
+        got = list(part[skip:skip + want])
+        if skip and not got:
+            skip -= count_capped(part, cap=skip)[0]  # the whole group lies before the page
+            continue
+        skip = 0
+        rows += got
+        want -= len(got)
+        if want <= 0:
+            break
+    return rows[:limit], len(rows) > limit
+
+
+def dossier_list_count(qs: QuerySet[Dossier], *, unit_ids: set[int] | None, filtered: bool) -> tuple[int, bool]:
+    """How many dossiers the API list holds: (count, True) when it holds more than that.
+
+    Unfiltered, the counted states (``COUNTED_STATES``) come exactly from the left menu's index
+    counts (shared through the cache for a large scope) and the final ones, which pile up over
+    the years, are counted up to ``COUNT_CAP`` part by part of the visibility rule (each a range
+    of a unit index). Filtered: every row up to ``COUNT_CAP``, with a unit scope part by part
+    too (`qs` carries the visibility rule's OR; each part adds a unit index to walk)."""
+    if unit_ids is not None and not unit_ids:
+        return 0, False
+    if filtered:
+        if unit_ids is None:
+            return count_capped(qs)
+        return _capped_sum(qs.filter(part) for part in _visible_conditions(unit_ids))
+    counted = sum(dossier_counts_by_state_shared(unit_ids=unit_ids).values())
+    final, capped = _capped_sum(part.filter(state__in=sorted(FINAL_STATES)) for part in _visible_parts(unit_ids))
+    return counted + final, capped
+
+
+def _capped_sum(parts) -> tuple[int, bool]:
+    """``count_capped`` of the union of disjoint querysets, part by part."""
+    total, capped = 0, False
+    for part in parts:
+        n, capped = count_capped(part, cap=COUNT_CAP - total)
+        total += n
+        if capped:  # once the cap is reached, a later part only says whether any row is left
+            break
+    return total, capped
+
+
+# --- a unit scope's lists, part by part ----------------------------------------------------------
+
+
+def dossiers_scoped_count(qs: QuerySet[Dossier], *, unit_ids: set[int], capped: bool = False) -> tuple[int, bool]:
+    """How many rows of `qs` (``dossiers_visible_to`` of a user with these units, narrowed) there
+    are, counted part by part of the visibility rule (``_visible_conditions``: disjoint, each
+    on a unit index) instead of trying the rule's OR on every row of the state: exactly, or up
+    to ``COUNT_CAP`` (`capped`)."""
+    parts = (qs.filter(part) for part in _visible_conditions(unit_ids))
+    if capped:
+        return _capped_sum(parts)
+    return sum(part.count() for part in parts), False
+
+
+def dossiers_scoped_top(qs: QuerySet[Dossier], *, unit_ids: set[int], ordering, depth: int) -> QuerySet[Dossier]:
+    """`qs` (as above) cut to its first `depth` rows in `ordering`: each part of the visibility
+    rule gives its own first `depth` (a unit index, then a short sort), and only their union is
+    sorted. The rule's OR made PostgreSQL walk every returned dossier of the province to find a
+    commune's (230,000 rows for a page at a million, bench/bench_scale.py)."""
+    ids: set[int] = set()
+    for part in _visible_conditions(unit_ids):
+        ids.update(qs.filter(part).order_by(*ordering).values_list("pk", flat=True)[:depth])
+    return qs.filter(pk__in=sorted(ids)).order_by(*ordering)

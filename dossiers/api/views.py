@@ -24,7 +24,7 @@ import json
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, IntegerField, Prefetch, When
+from django.db.models import Prefetch
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
@@ -61,11 +61,12 @@ from dossiers.models import (
 from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import (
-    calendar_get, competent_units, dossier_get_for_user, dossiers_visible_to, staff_profile,
+    calendar_get, competent_units, dossier_get_for_user, dossier_list_count, dossiers_urgent_page, dossiers_visible_to,
+    staff_profile, user_unit_ids,
 )
 from dossiers import hooks
 from dossiers.services import intake_keys, lifecycle
-from dossiers.workflow import OPEN_STATES, Action, DossierState
+from dossiers.workflow import Action, DossierState
 from onecua.api import AutoSchema, ErrorSerializer
 from onecua.tokens import ExpiringTokenAuthentication
 
@@ -197,6 +198,83 @@ class DossierPagination(PageNumberPagination):
     max_page_size = 200
 
 
+class DossierListPagination(DossierPagination):
+    """The list's pages without ``COUNT(*)`` of every visible dossier nor one sort of them all.
+
+    The answer keeps the shape ``{count, next, previous, results}`` and adds ``count_capped``:
+    true when the list holds more than ``count`` (the final states, which pile up over the
+    years, are counted up to ``selectors.COUNT_CAP``; a filtered list likewise). ``next`` is
+    there whenever another row follows, so a caller can still page past the count. Without a
+    search (``q``) the rows come group by group in the urgency order
+    (``selectors.dossiers_urgent_page``); a search keeps its ranking and is read with
+    OFFSET/LIMIT."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from rest_framework.exceptions import NotFound as PageNotFound
+
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        try:
+            number = int(raw)
+            if number < 1:
+                raise ValueError
+        except ValueError:
+            raise PageNotFound(self.invalid_page_message.format(page_number=raw, message="")) from None
+        self.number, self.size = number, size
+        offset = (number - 1) * size
+        params = request.query_params
+        unit_ids = user_unit_ids(request.user)
+        filtered = any(params.get(name) for name in DossierFilter.base_filters)
+        if (params.get("q") or "").strip():
+            rows = list(queryset[offset:offset + size + 1])
+            more = len(rows) > size
+            rows = rows[:size]
+        else:
+            states = set(params.getlist("status")) or None
+            rows, more = dossiers_urgent_page(queryset, offset=offset, limit=size, states=states,
+                                              narrow=filtered, unit_ids=unit_ids)
+        if number > 1 and not rows:
+            raise PageNotFound(self.invalid_page_message.format(page_number=raw, message=""))
+        self.more = more
+        count, capped = dossier_list_count(queryset, unit_ids=unit_ids, filtered=filtered)
+        seen = offset + len(rows)
+        if capped and seen >= count:  # a page past the capped count: at least what was shown
+            count, capped = seen, more
+        self.count, self.count_capped = count, capped
+        return rows
+
+    def get_next_link(self):
+        if not self.more:
+            return None
+        from rest_framework.utils.urls import replace_query_param
+
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number <= 1:
+            return None
+        from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response(self, data):
+        return Response({"count": self.count, "count_capped": self.count_capped, "next": self.get_next_link(),
+                         "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count_capped"] = {
+            "type": "boolean", "example": False,
+            "description": "true: danh sách còn nhiều hơn `count` hồ sơ (đếm tối đa đến giới hạn); "
+                           "`next` vẫn dẫn tới trang sau.",
+        }
+        return out
+
+
 # --- list and intake -------------------------------------------------------------------------
 
 
@@ -210,7 +288,7 @@ class DossierListApi(generics.ListAPIView):
     authentication_classes = DossierApiView.authentication_classes
     permission_classes = DossierApiView.permission_classes
     schema = AutoSchema()
-    pagination_class = DossierPagination
+    pagination_class = DossierListPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = DossierFilter
 
@@ -243,26 +321,11 @@ class DossierListApi(generics.ListAPIView):
     serializer_class = OutputSerializer
 
     def get_queryset(self):
+        # The order is the pagination's (selectors.API_LIST_GROUPS), or the search's ranking.
         qs = Dossier.objects.select_related(
             "procedure", "procedure__field", "receiving_unit", "resolving_unit", "current_unit", "assigned_to"
         )
-        open_states = list(OPEN_STATES)
-        return dossiers_visible_to(self.request.user, qs).annotate(
-            _group=Case(
-                When(state__in=open_states, then=0),
-                When(state=DossierState.SUBMITTED, then=1),
-                default=2,
-                output_field=IntegerField(),
-            ),
-            _urgency=Case(When(state__in=open_states, then=F("due_date"))),
-            _waiting=Case(When(state=DossierState.SUBMITTED, then=F("submitted_at"))),
-        ).order_by(
-            "_group",
-            F("_urgency").asc(nulls_last=True),
-            F("_waiting").asc(nulls_last=True),
-            F("received_at").desc(nulls_last=True),
-            "-id",
-        )
+        return dossiers_visible_to(self.request.user, qs).order_by()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}

@@ -820,6 +820,103 @@ def test_list_is_paginated(org, as_clerk, listed):
     assert_error_shape(as_clerk.get(f"{LIST_URL}?page=99"), 404)
 
 
+@pytest.fixture
+def every_group(org):
+    """A dossier of each group of the list's order (interfaces.md): open ones with two due
+    dates, an online submission waiting, and closed ones received one after another; a rejected
+    submission was never received (no receipt instant: last)."""
+    late = register(org, channel="online", received_at=local(2022, 3, 1, 9), name="Hạn Sau")
+    early = register(org, channel="online", received_at=local(2022, 1, 28, 10), name="Hạn Trước")  # due 11/02/2022
+    waiting = dossier_in(org, S.SUBMITTED)
+    approved = dossier_in(org, S.APPROVED)
+    returned = dossier_in(org, S.RETURNED)
+    withdrawn = dossier_in(org, S.WITHDRAWN)
+    rejected = dossier_in(org, S.REJECTED)
+    district = dossier_in(org, S.RECEIVED, unit=org.district, actor=org.district_clerk)
+    return type("Groups", (), dict(early=early, late=late, waiting=waiting, approved=approved, returned=returned,
+                                   withdrawn=withdrawn, rejected=rejected, district=district))
+
+
+def test_list_order_is_the_same_page_by_page(org, as_clerk, every_group):
+    """Open by due date, the submission waiting, then the rest latest received first (the
+    never-received rejection last); paging in twos walks the same order; the answer keeps its
+    shape and adds count_capped."""
+    g = every_group
+    expected = [g.early.code, g.late.code, g.waiting.code, g.withdrawn.code, g.returned.code, g.approved.code,
+                g.rejected.code]
+    body = as_clerk.get(LIST_URL).json()
+    assert set(body) == {"count", "count_capped", "next", "previous", "results"}
+    assert [r["code"] for r in body["results"]] == expected
+    assert (body["count"], body["count_capped"], body["next"], body["previous"]) == (7, False, None, None)
+    seen, url = [], f"{LIST_URL}?page_size=2"
+    while url:
+        body = as_clerk.get(url).json()
+        assert body["count"] == 7
+        seen += [r["code"] for r in body["results"]]
+        url = body["next"]
+    assert seen == expected
+    assert body["previous"].endswith("page=3&page_size=2") or "page=3" in body["previous"]
+    assert codes(as_clerk.get(f"{LIST_URL}?page_size=2&page=4")) == [g.rejected.code]
+    assert_error_shape(as_clerk.get(f"{LIST_URL}?page_size=2&page=5"), 404)
+    assert_error_shape(as_clerk.get(f"{LIST_URL}?page=0"), 404)
+
+
+def test_list_of_the_whole_tree_and_of_another_unit(org, as_admin, every_group):
+    """The administrator (no unit scope) sees all eight in the same order; the district's clerk
+    only the district's dossier."""
+    g = every_group
+    body = as_admin.get(LIST_URL).json()
+    assert [r["code"] for r in body["results"]] == [
+        g.early.code, g.late.code, g.district.code, g.waiting.code, g.withdrawn.code, g.returned.code,
+        g.approved.code, g.rejected.code]
+    assert (body["count"], body["count_capped"]) == (8, False)
+    body = client_for(org.district_clerk).get(LIST_URL).json()
+    assert ([r["code"] for r in body["results"]], body["count"], body["count_capped"]) == ([g.district.code], 1, False)
+
+
+def test_list_counts_the_final_states_up_to_the_cap(org, as_clerk, every_group, monkeypatch):
+    """Returned, withdrawn and rejected dossiers pile up over the years: counted up to the cap
+    (here 2 of 3), the others exactly (4); next still leads to every row, and a page past the
+    capped count counts what it has shown."""
+    from dossiers import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    g = every_group
+    body = as_clerk.get(f"{LIST_URL}?page_size=3").json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (6, True, 3)
+    body = as_clerk.get(body["next"]).json()
+    assert ([r["code"] for r in body["results"]], body["count"], body["count_capped"]) == (
+        [g.withdrawn.code, g.returned.code, g.approved.code], 6, True)
+    body = as_clerk.get(body["next"]).json()
+    assert ([r["code"] for r in body["results"]], body["count"], body["count_capped"], body["next"]) == (
+        [g.rejected.code], 7, False, None)
+    # filtered: every row up to the cap (2 of 3), then at least what the page shows
+    body = as_clerk.get(f"{LIST_URL}?channel=direct&page_size=1").json()
+    assert ([r["code"] for r in body["results"]], body["count"], body["count_capped"]) == ([g.withdrawn.code], 2, True)
+    body = as_clerk.get(f"{LIST_URL}?channel=direct").json()
+    assert [r["code"] for r in body["results"]] == [g.withdrawn.code, g.returned.code, g.approved.code]
+    assert (body["count"], body["count_capped"]) == (3, False)
+
+
+def test_list_received_dates_are_local_days(org, as_clerk):
+    """received_from/received_to are whole local days (Asia/Ho_Chi_Minh): 00:30 on 1 March is
+    in "from 1 March", 23:59 on 28 February is not, and is in "to 28 February"."""
+    after = register(org, channel="online", received_at=local(2022, 3, 1, 0, 30), name="Sau Nửa Đêm")
+    before = register(org, channel="online", received_at=local(2022, 2, 28, 23, 59), name="Trước Nửa Đêm")
+    assert codes(as_clerk.get(f"{LIST_URL}?received_from=2022-03-01")) == [after.code]
+    assert codes(as_clerk.get(f"{LIST_URL}?received_to=2022-02-28")) == [before.code]
+    assert codes(as_clerk.get(f"{LIST_URL}?received_from=2022-02-28&received_to=2022-02-28")) == [before.code]
+    assert codes(as_clerk.get(f"{LIST_URL}?received_to=9999-12-31")) == [before.code, after.code]
+
+
+def test_list_status_filter_reads_only_its_groups(org, as_clerk, every_group):
+    """status=withdrawn&status=received: the open group and the closed group, in order."""
+    g = every_group
+    body = as_clerk.get(f"{LIST_URL}?status=withdrawn&status=received").json()
+    assert [r["code"] for r in body["results"]] == [g.early.code, g.late.code, g.withdrawn.code]
+    assert (body["count"], body["count_capped"]) == (3, False)
+
+
 # --- schema ----------------------------------------------------------------------------------
 
 
