@@ -72,6 +72,16 @@ class Unit(models.Model):
     def is_valid_on(self, day) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
+    def place_on_forms(self) -> str:
+        """The place name printed on its papers ("Hòa Bình, ngày … tháng … năm …"): its own, or
+        its nearest parent's."""
+        unit = self
+        while unit is not None:
+            if unit.place:
+                return unit.place
+            unit = unit.parent
+        return ""
+
 
 class Field(models.Model):
     """Lĩnh vực: the sector a procedure belongs to (Hộ tịch, Đất đai…)."""
