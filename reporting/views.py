@@ -64,13 +64,16 @@ from reporting.selectors import (
     FIGURE_LABELS,
     FLAG_BITS,
     LEVEL_NAMES,
+    PREVIOUS_IDENTITY,
     ReportAccessError,
     ReportIdentityError,
     identity_failures,
+    identity_terms,
     rate_percent,
     report_dossiers,
     report_scope_for_user,
     scope_unit_ids,
+    vector,
 )
 from reporting.services import frozen_report_get, report_diff, report_freeze
 
@@ -206,19 +209,11 @@ def _identity_check(report: dict) -> int:
 
 def _identity_lines(report: dict) -> list[dict]:
     """The D12 identities on the totals, written out with the numbers."""
-    t = report["totals"]
-    n = {col: t[key] for key, col in COLUMN_OF.items()}
-    f = number_vi
-    lines = [
-        ("(3) = (4) + (5) + (6)", f"{f(n[3])} = {f(n[4])} + {f(n[5])} + {f(n[6])}", n[3] == n[4] + n[5] + n[6]),
-        ("(3) = (7) + (11)", f"{f(n[3])} = {f(n[7])} + {f(n[11])}", n[3] == n[7] + n[11]),
-        ("(7) = (8) + (9) + (10)", f"{f(n[7])} = {f(n[8])} + {f(n[9])} + {f(n[10])}", n[7] == n[8] + n[9] + n[10]),
-        ("(11) = (12) + (13)", f"{f(n[11])} = {f(n[12])} + {f(n[13])}", n[11] == n[12] + n[13]),
-    ]
     previous = (report.get("identities") or {}).get("previous_in_progress")
-    if previous is not None:
-        lines.append((_("(6) = (11) kỳ trước"), f"{f(n[6])} = {f(previous)}", n[6] == previous))
-    return [{"rule": rule, "numbers": numbers, "ok": ok} for rule, numbers, ok in lines]
+    counts = dict(report["totals"], previous_in_progress=previous or 0)
+    return [{"rule": _(rule) if rule == PREVIOUS_IDENTITY else rule,
+             "numbers": f"{number_vi(left)} = " + " + ".join(number_vi(n) for n in right), "ok": left == sum(right)}
+            for rule, left, right in identity_terms(vector(counts), previous=previous is not None)]
 
 
 def _cells(req: ReportRequest, totals: dict, row: str, keys, *, frozen: bool) -> list[dict]:
