@@ -28,7 +28,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -723,24 +723,27 @@ def report_diff_view(request):
 # --- exports --------------------------------------------------------------------------------------------
 
 
-def _export_format(fmt: str) -> str:
+@login_required
+def export(request, fmt: str, *, start: bool = False):
+    """The report shown on the page as Excel, PDF or CSV: made now and downloaded (GET), or,
+    for a long one (``start``, POST), made by the Celery task: 202 with the token and the status
+    URL, polled by static/js/report.js."""
+    if request.method != ("POST" if start else "GET"):
+        return HttpResponseNotAllowed(["POST" if start else "GET"])
     if fmt not in ex.EXPORT_FORMATS:
         raise Http404(_("Không có định dạng này."))
-    return fmt
-
-
-@login_required
-@require_GET
-@replica_reads()
-def export_file(request, fmt: str):
-    """Download the report shown on the page as Excel, PDF or CSV, made now."""
-    fmt = _export_format(fmt)
     try:
         req = _parse(request)
     except PeriodError as exc:
+        if start:
+            return JsonResponse({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if start:
+        token = ex.export_begin(user_id=request.user.pk, period=req.period, unit=req.unit, fmt=fmt)
+        return JsonResponse({"token": token, "status_url": reverse("reporting:export_status", args=[token])}, status=202)
     try:
-        report, _frozen = ex.report_shown(period=req.period, unit=req.unit)
+        with replica_reads():
+            report, _frozen = ex.report_shown(period=req.period, unit=req.unit)
         _identity_check(report)
     except ReportIdentityError as exc:
         return _identity_error(request, req, exc, where=_("khi xuất báo cáo"))
@@ -748,19 +751,6 @@ def export_file(request, fmt: str):
     filename = ex.export_filename(period=req.period, unit=req.unit, fmt=fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@login_required
-@require_POST
-def export_start(request, fmt: str):
-    """Start a long export (Celery task); answers 202 with the token and the status URL."""
-    fmt = _export_format(fmt)
-    try:
-        req = _parse(request)
-    except PeriodError as exc:
-        return JsonResponse({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
-    token = ex.export_begin(user_id=request.user.pk, period=req.period, unit=req.unit, fmt=fmt)
-    return JsonResponse({"token": token, "status_url": reverse("reporting:export_status", args=[token])}, status=202)
 
 
 def _export_state(request, token: str) -> dict:
