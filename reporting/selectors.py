@@ -308,7 +308,7 @@ class Window:
 
 
 #: PostgreSQL: "in progress at instant t" as a range containment, answered by the GiST index
-#: ``reporting_dossier_open_range`` (migration 0003) without scanning the dossiers resolved later.
+#: ``reporting_dossier_open_range`` (PostgreSQL only: dossiers migration 0011_indexes_declared_here) without scanning the dossiers resolved later.
 _OPEN_AT_PG = "tstzrange(dossiers_dossier.received_at, dossiers_dossier.resolved_at, '(]') @> %s::timestamptz"
 
 
