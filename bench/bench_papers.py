@@ -32,23 +32,16 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.bench_intake import _admin_execute as admin_sql  # noqa: E402
 from bench.bench_intake import free_port  # noqa: E402
-from bench.bench_intake import scratch_url as intake_scratch_url  # noqa: E402
+from bench.scratch import drop_database, recreate_database, scratch_url  # noqa: E402
 
 SCRATCH_DB = "onecua_bench_papers"
 HOST = "127.0.0.1"
 RSS_TARGET_MB = 100
 SIGN_TARGET_S = 1.0
-
-
-def scratch_url() -> str:
-    parts = urlsplit(intake_scratch_url())  # the server of BENCH_DATABASE_URL / DATABASE_URL
-    return urlunsplit(parts._replace(path="/" + SCRATCH_DB))
 
 
 def pdf_file(path: Path, size: int) -> None:
@@ -226,8 +219,8 @@ def main(argv=None) -> int:
                     s3[k] = v
                 if k == "SEAWEEDFS_DIR":
                     weed_dir = v
-    url = scratch_url()
-    admin_sql(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"', f'CREATE DATABASE "{SCRATCH_DB}"')
+    url = scratch_url(SCRATCH_DB)  # on the server of BENCH_DATABASE_URL / DATABASE_URL
+    recreate_database(url)
     env = {**os.environ, **s3, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "bench-papers-not-secret",
            "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "ERROR",
            "DOCUMENT_STORE": "s3", "DOCUMENT_S3_BUCKET": f"bench-{uuid.uuid4().hex[:8]}",
@@ -318,7 +311,7 @@ def main(argv=None) -> int:
         from django.db import connections
 
         connections.close_all()
-        admin_sql(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+        drop_database(url)
         if weed_dir:
             subprocess.run(["bash", "scripts/seaweedfs.sh", "stop", weed_dir], cwd=ROOT)
     if failures:

@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from scratch import (  # noqa: E402
-    admin_execute, insert_columns, load_session, scratch_url, secondary_indexes_drop, secondary_indexes_restore,
-    setup_django, staged_events_insert,
+    drop_database, insert_columns, load_session, recreate_database, scratch_url, secondary_indexes_drop,
+    secondary_indexes_restore, setup_django, staged_events_insert,
 )
 
 SCRATCH_DB = "onecua_bench_report"
@@ -269,7 +269,7 @@ def main() -> int:
 
     url = scratch_url(args.database)
     if not args.reuse:
-        admin_execute(url, f'DROP DATABASE IF EXISTS "{args.database}"', f'CREATE DATABASE "{args.database}"')
+        recreate_database(url)
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection
@@ -328,7 +328,7 @@ def main() -> int:
     ok = same and t_rollup < 1.0 and ratio >= 20 and rss_mb < 300
     connection.close()
     if not args.keep:
-        admin_execute(url, f'DROP DATABASE IF EXISTS "{args.database}"')
+        drop_database(url)
     say("OK" if ok else "TARGET MISSED (report < 1 s, ≥ 20× direct, identical figures, worker < 300 MB)")
     return 0 if ok else 1
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_report import counts, rollup_child, say, synthesize  # noqa: E402
-from scratch import admin_execute, scratch_url, setup_django  # noqa: E402
+from scratch import drop_database, recreate_database, scratch_url, setup_django  # noqa: E402
 
 SCRATCH_DB = "onecua_bench_rollup"
 FIRST_DAY, DAYS = date(2024, 4, 1), 90
@@ -47,7 +47,7 @@ def main() -> int:
 
     url = scratch_url(args.database)
     if not args.reuse:
-        admin_execute(url, f'DROP DATABASE IF EXISTS "{args.database}"', f'CREATE DATABASE "{args.database}"')
+        recreate_database(url)
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection
@@ -96,7 +96,7 @@ def main() -> int:
     ok = events >= 50_000 and marker.seconds <= TARGET_SECONDS and max(rss_mb, range_rss) < TARGET_MB
     connection.close()
     if not args.keep and not args.reuse:
-        admin_execute(url, f'DROP DATABASE IF EXISTS "{args.database}"')
+        drop_database(url)
     say("OK" if ok else f"TARGET MISSED (≥ 50,000 events in ≤ {TARGET_SECONDS:.0f} s, worker < {TARGET_MB} MB)")
     return 0 if ok else 1
 

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from scratch import admin_execute, database_exists, scratch_url  # noqa: E402
+from scratch import database_exists, drop_database, recreate_database, scratch_url  # noqa: E402
 
 SCRATCH_DB = "onecua_bench_sweep"
 SWEEP_TARGET_S = 5.0
@@ -471,7 +471,7 @@ def main() -> int:
     keep = args.keep or args.reuse
     fresh = not (args.reuse and database_exists(url))
     if fresh:
-        admin_execute(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onecua.settings")
@@ -505,7 +505,7 @@ def main() -> int:
         else:
             if not fresh:
                 connection.close()
-                admin_execute(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+                recreate_database(url)
                 call_command("migrate", verbosity=0)
             org = seed_org()
             t0 = time.monotonic()
@@ -556,7 +556,7 @@ def main() -> int:
     finally:
         connection.close()
         if not keep:
-            admin_execute(url, f'DROP DATABASE IF EXISTS "{name}"')
+            drop_database(url)
     return 0 if ok else 1
 
 

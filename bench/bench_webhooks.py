@@ -128,7 +128,7 @@ def main() -> int:
     if not bi.redis_answers():
         print("needs a Redis server on 127.0.0.1:6379 (broker and cache)")
         return 1
-    url = bi.scratch_url()
+    url = bi.scratch_url(bi.SCRATCH_DB)
     bi.recreate_database(url)
     var_dir = tempfile.mkdtemp(prefix="onecua-bench-webhooks-")
     env = bi.server_env(url, var_dir)

@@ -1,8 +1,10 @@
-"""Scratch PostgreSQL databases for the benchmarks: one copy of what each bench script needs.
+"""Scratch PostgreSQL databases for the benchmarks and the scripts: one copy of what each needs.
 
 A bench works in its own database (``onecua_bench_*``) on the server of ``BENCH_DATABASE_URL``
 or ``DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432), created, re-created or kept
-(``--reuse``) by the script, administered through the server's ``postgres`` database.
+(``--reuse``) by the script, administered through the server's ``postgres`` database. The
+scripts (``scripts/acceptance_hoa_binh.py``, ``scripts/backup_restore_check.py``) use the same
+functions (``from bench.scratch import …``).
 """
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def scratch_url(name: str) -> str:
-    """The URL of database `name` on the benchmark's server."""
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+def scratch_url(name: str, *, server: str | None = None) -> str:
+    """The URL of database `name` on the server of `server` (a database URL), by default the
+    benchmark's server."""
+    base = server or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
     if not base.startswith(("postgres://", "postgresql://")):
         base = DEFAULT_SERVER
     parts = urlsplit(base)

@@ -3,21 +3,11 @@
 from django.contrib import admin
 
 from citizens.models import Evaluation, Feedback
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from dossiers.admin import ReadOnlyAdmin
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(_ReadOnly):
+class EvaluationAdmin(ReadOnlyAdmin):
     list_display = ("dossier", "total", "band", "source", "submitted_at", "unit", "officer")
     list_filter = ("band", "source", "submitted_on")
     search_fields = ("dossier__code",)
@@ -26,7 +16,7 @@ class EvaluationAdmin(_ReadOnly):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(_ReadOnly):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ("id", "dossier", "kind", "state", "submitted_on", "answer_due", "answered_on", "unit")
     list_filter = ("state", "kind", "submitted_on")
     search_fields = ("dossier__code", "content")

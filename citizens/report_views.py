@@ -30,7 +30,8 @@ from reporting import hooks
 from reporting.formats import number_vi, rate_vi
 from reporting.periods import PeriodError
 from reporting.selectors import scope_unit_ids
-from reporting.views import ReportRequest, _parse, _picker, _scope_name
+from reporting.presenters import scope_name as _scope_name
+from reporting.views import ReportRequest, _parse, _picker
 
 PAGE_SIZE = 30
 TOTAL_ROW = "total"

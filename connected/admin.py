@@ -2,14 +2,11 @@
 from django.contrib import admin
 
 from connected.models import Delivery, Notice, NoticeTemplate, Subscription
+from dossiers.admin import ReadOnlyAdmin
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class ReadOnly(ReadOnlyAdmin):
+    deletable = True  # a subscription, delivery or notice may be cleared by hand
 
 
 @admin.register(Subscription)

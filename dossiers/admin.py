@@ -19,6 +19,22 @@ from dossiers.services.catalogue import procedure_steps_validate
 User = get_user_model()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by services only (history, roll-ups, what citizens sent, the outbox…): shown
+    in the admin, never added or changed there; deleted only where ``deletable`` says so."""
+
+    deletable = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and super().has_delete_permission(request, obj)
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "level", "kind", "parent", "valid_from", "valid_to")
@@ -186,7 +202,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(DossierEvent)
-class DossierEventAdmin(admin.ModelAdmin):
+class DossierEventAdmin(ReadOnlyAdmin):
     """The dossier history, read-only: nobody adds, changes or deletes an event here (the
     database refuses UPDATE and DELETE too, migration 0002). Events are written by the
     lifecycle services only."""
@@ -200,12 +216,3 @@ class DossierEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

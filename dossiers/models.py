@@ -72,6 +72,16 @@ class Unit(models.Model):
     def is_valid_on(self, day) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
+    def place_on_forms(self) -> str:
+        """The place name printed on its papers ("Hòa Bình, ngày … tháng … năm …"): its own, or
+        its nearest parent's."""
+        unit = self
+        while unit is not None:
+            if unit.place:
+                return unit.place
+            unit = unit.parent
+        return ""
+
 
 class Field(models.Model):
     """Lĩnh vực: the sector a procedure belongs to (Hộ tịch, Đất đai…)."""
@@ -258,7 +268,20 @@ class CalendarOverride(models.Model):
 # ---------------------------------------------------------------------------------------------
 # Dossiers (hồ sơ) and their history
 # ---------------------------------------------------------------------------------------------
-from dossiers.workflow import DossierState  # noqa: E402  (models below use the workflow table)
+from dossiers.workflow import OPEN_STATES, DossierState  # noqa: E402  (models below use the workflow table)
+
+
+def open_dossiers(*more: Q) -> Q:
+    """The condition of the partial indexes over open dossiers (``workflow.OPEN_STATES``).
+
+    The states are listed in their declaration order, so that the index's SQL (and the
+    migration written from it) is the same in every process; a state added to or removed from
+    ``OPEN_STATES`` changes the condition, and ``makemigrations`` then rebuilds the indexes.
+    """
+    condition = Q(state__in=[state.value for state in DossierState if state in OPEN_STATES])
+    for extra in more:
+        condition &= extra
+    return condition
 
 
 class Channel(models.TextChoices):
@@ -476,6 +499,34 @@ class Dossier(models.Model):
                          opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["applicant_phone_digits"], name="dossier_phone_digits",
                          condition=~Q(applicant_phone_digits="")),
+            # Counting what a unit's staff may see (dossiers.selectors.dossier_counts_by_state,
+            # the menu's counts on every page): each disjoint part of the visibility rule is an
+            # index-only range scan. Led by the units and held elsewhere (the supervisor
+            # dashboard's "led, held elsewhere" part reads it too); only received there.
+            models.Index(fields=["resolving_unit", "state"], name="dossier_vis_resolving",
+                         include=["current_unit", "id", "assigned_to", "procedure", "due_date", "paused_on"]),
+            models.Index(fields=["receiving_unit", "state"], name="dossier_vis_receiving",
+                         include=["current_unit", "resolving_unit"]),
+            # Monitoring over open dossiers only (resolved ones, the vast majority over the
+            # years, are not in them): the supervisor dashboard per (unit, officer, procedure)
+            # in one index-only scan (monitoring.selectors.dashboard_get); the deadline sweep's
+            # range up to the next working day (monitoring.services.sweep); the "Tạm dừng"
+            # list, in the dashboard lists' order (monitoring.selectors.dashboard_list).
+            models.Index(fields=["current_unit", "assigned_to", "procedure"], name="monitoring_open_board",
+                         include=["resolving_unit", "due_date", "paused_on"], condition=open_dossiers()),
+            models.Index(fields=["due_date"], name="monitoring_open_due",
+                         include=["id", "paused_on", "time_unit", "due_at", "apologized_at", "appointment_date"],
+                         condition=open_dossiers()),
+            models.Index(fields=["due_date", "due_at", "id"], name="monitoring_open_paused",
+                         condition=open_dossiers(Q(paused_on__isnull=False))),
+            # Reports (reporting.selectors): dossiers received in a period; resolved on a day,
+            # and the stock in progress at a date (resolved later, received before); the stock
+            # of "now". The GiST range index for national-scale stock is PostgreSQL only
+            # (migration 0014_indexes_declared_here, with the name trigram index of the search).
+            models.Index(fields=["received_at"], name="reporting_dossier_received_at"),
+            models.Index(fields=["resolved_on", "received_at"], name="reporting_dossier_resolved_on"),
+            models.Index(fields=["received_at"], name="reporting_dossier_unresolved",
+                         condition=Q(resolved_on__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(
@@ -488,8 +539,6 @@ class Dossier(models.Model):
 
     @property
     def is_open(self) -> bool:
-        from dossiers.workflow import OPEN_STATES
-
         return self.state in OPEN_STATES
 
     @property
@@ -543,7 +592,11 @@ class DossierStep(models.Model):
         verbose_name_plural = _("các bước xử lý hồ sơ")
         ordering = ["dossier", "order"]
         constraints = [models.UniqueConstraint(fields=["dossier", "order"], name="dossier_step_unique_order")]
-        indexes = [models.Index(fields=["state", "due_date"], name="dossier_step_state_due")]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="dossier_step_state_due"),
+            # the dossiers a unit stepped through (the visibility rule, see Dossier.Meta)
+            models.Index(fields=["unit", "dossier"], name="dossier_step_unit"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier.code} #{self.order} {self.name}"
@@ -594,7 +647,11 @@ class DossierEvent(models.Model):
         verbose_name = _("lịch sử xử lý")
         verbose_name_plural = _("lịch sử xử lý")
         ordering = ["dossier", "at", "id"]
-        indexes = [models.Index(fields=["at"], name="dossier_event_at")]
+        indexes = [
+            models.Index(fields=["at"], name="dossier_event_at"),
+            # "the due date as it was at t" (reporting) is an index-only lookup
+            models.Index(fields=["dossier", "-at", "-id"], name="reporting_event_due_asof", include=["due_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

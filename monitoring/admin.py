@@ -8,26 +8,23 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.admin import ReadOnlyAdmin
 from monitoring.models import DeadlineFlag, DeadlineSweep, Notification, OutboxMessage
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class ClearableAdmin(ReadOnlyAdmin):
+    deletable = True  # old sweeps, flags, messages and notifications may be cleared by hand
 
 
 @admin.register(DeadlineSweep)
-class DeadlineSweepAdmin(ReadOnlyAdmin):
+class DeadlineSweepAdmin(ClearableAdmin):
     list_display = ("started_at", "finished_at", "as_of", "trigger", "flagged", "counts")
     list_filter = ("trigger",)
     date_hierarchy = "started_at"
 
 
 @admin.register(DeadlineFlag)
-class DeadlineFlagAdmin(ReadOnlyAdmin):
+class DeadlineFlagAdmin(ClearableAdmin):
     list_display = ("dossier", "step", "kind", "due_date", "flagged_at", "sweep")
     list_filter = ("kind",)
     search_fields = ("dossier__code",)
@@ -37,7 +34,7 @@ class DeadlineFlagAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
+class OutboxMessageAdmin(ClearableAdmin):
     list_display = ("dedupe_key", "topic", "created_at", "delivered_at", "attempts", "available_at", "last_error")
     list_filter = ("topic", ("delivered_at", admin.EmptyFieldListFilter))
     search_fields = ("dedupe_key",)
@@ -57,7 +54,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ClearableAdmin):
     list_display = ("title", "recipient", "kind", "level", "created_at", "read_at", "email_state")
     list_filter = ("kind", "level", "email_state")
     search_fields = ("title", "recipient__username", "dossier__code")

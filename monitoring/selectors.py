@@ -452,7 +452,7 @@ def dashboard_get(*, user, clock: Clock) -> Dashboard:
     ONE scan: the open dossiers counted per (current unit, officer, procedure) with the five
     bucket counts by date (plus a tiny query for hour deadlines already past today), then summed
     here into the totals and the three tables (a few thousand rows at most). On PostgreSQL it
-    reads only the covering index ``monitoring_open_board`` (see the migration), never the wide
+    reads only the covering index ``monitoring_open_board`` (``Dossier.Meta.indexes``), never the wide
     dossier rows.
     """
     from django.db import connection, transaction

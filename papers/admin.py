@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from citizens.admin import _ReadOnly  # the same read-only admin (no add, change or delete)
+from dossiers.admin import ReadOnlyAdmin
 from papers.models import Document, SigningKey
 
 
@@ -11,7 +11,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(_ReadOnly):
+class DocumentAdmin(ReadOnlyAdmin):
     """Read-only: documents are immutable (superseded, never edited)."""
 
     list_display = ("id", "dossier", "kind", "checklist_item", "name", "size", "origin", "signed", "created_at")

@@ -2,18 +2,8 @@
 edited by hand (roll-ups are rebuilt with ``manage.py rollup``; frozen reports never change)."""
 from django.contrib import admin
 
+from dossiers.admin import ReadOnlyAdmin
 from reporting.models import DailyStatistic, DailyStock, FrozenReport, RollupDay, RollupRun, SegmentStatistic
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DailyStatistic)

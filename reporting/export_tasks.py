@@ -23,9 +23,7 @@ the same file: harmless.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from dossiers.models import Unit
+from onecua.files import file_write_atomically
 from onecua.replica import replica_reads
 from reporting import formats
 from reporting.periods import Period
@@ -132,19 +131,6 @@ def export_begin(*, user_id: int, period: Period, unit: Unit | None, fmt: str) -
     return token
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _remove_old_files(directory: Path, *, now: float) -> None:
     if not directory.is_dir():
         return
@@ -173,7 +159,9 @@ def export_run(*, token: str, period: Period, unit: Unit | None, fmt: str) -> di
     relative = f"{EXPORT_DIR}/{token}.{EXPORT_FORMATS[fmt][1]}"
     directory = Path(settings.MEDIA_ROOT) / EXPORT_DIR
     _remove_old_files(directory, now=time.time())
-    _write_atomically(Path(settings.MEDIA_ROOT) / relative, data)
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    file_write_atomically(target, data, prefix=".export-")
     return _state_update(token, state=DONE, progress=100, message=MSG_DONE, file=relative, size=len(data))
 
 

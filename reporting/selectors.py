@@ -68,6 +68,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from dossiers import calendar as wcal
 from dossiers.models import (
@@ -233,26 +234,40 @@ def figures_from_counts(counts: dict[str, int]) -> dict:
 
 # --- identities ----------------------------------------------------------------------------------
 
-IDENTITY_RULES = (
-    "(3) = (4) + (5) + (6): nhận giải quyết = trực tuyến + trực tiếp, bưu chính + từ kỳ trước",
-    "(3) = (7) + (11): nhận giải quyết = đã giải quyết + đang giải quyết",
-    "(7) = (8) + (9) + (10): đã giải quyết = trước hạn + đúng hạn + quá hạn",
-    "(11) = (12) + (13): đang giải quyết = trong hạn + quá hạn",
+#: The D12 identities, the one place they are written: (the rule, its words, the column on the
+#: left, the columns summed on the right); then (6) against the in-progress stock at the end of the
+#: previous period, computed independently (``previous_in_progress``). The checks, the report
+#: JSON's ``identities.rules``, the exports' footers and the report page's lines all read them.
+SUM_IDENTITIES = (
+    ("(3) = (4) + (5) + (6)", "nhận giải quyết = trực tuyến + trực tiếp, bưu chính + từ kỳ trước", 3, (4, 5, 6)),
+    ("(3) = (7) + (11)", "nhận giải quyết = đã giải quyết + đang giải quyết", 3, (7, 11)),
+    ("(7) = (8) + (9) + (10)", "đã giải quyết = trước hạn + đúng hạn + quá hạn", 7, (8, 9, 10)),
+    ("(11) = (12) + (13)", "đang giải quyết = trong hạn + quá hạn", 11, (12, 13)),
+)
+PREVIOUS_IDENTITY = N_("(6) = (11) kỳ trước")  # translated on the report page
+IDENTITY_RULES = tuple(f"{rule}: {words}" for rule, words, _left, _right in SUM_IDENTITIES) + (
     "(6) = (11) của kỳ trước: từ kỳ trước = đang giải quyết cuối kỳ trước",
 )
+_AT_COLUMN = {column: IX[key] for key, column in COLUMN_OF.items()}
+
+
+def identity_terms(v: list[int], *, previous: bool = True) -> list[tuple[str, int, tuple[int, ...]]]:
+    """Each D12 identity with the counts of `v`: (the rule, the left count, the right counts);
+    with ``previous``, (6) against the previous period's in-progress stock too."""
+    terms = [(rule, v[_AT_COLUMN[left]], tuple(v[_AT_COLUMN[c]] for c in right))
+             for rule, _words, left, right in SUM_IDENTITIES]
+    if previous:
+        terms.append((PREVIOUS_IDENTITY, v[I_CARRIED], (v[I_PREVIOUS],)))
+    return terms
 
 
 def vector_failures(v: list[int], where: str, *, previous: bool = True) -> list[str]:
     """The D12 identities that the counts `v` break (none: an empty list)."""
-    checks = (
-        ("(3) = (4)+(5)+(6)", v[I_RECEIVED], v[I_ONLINE] + v[I_DIRECT] + v[I_CARRIED]),
-        ("(3) = (7)+(11)", v[I_RECEIVED], v[I_RESOLVED] + v[I_PROGRESS]),
-        ("(7) = (8)+(9)+(10)", v[I_RESOLVED], v[I_EARLY] + v[I_ON_TIME] + v[I_LATE]),
-        ("(11) = (12)+(13)", v[I_PROGRESS], v[I_WITHIN] + v[I_OVERDUE]),
-        ("(6) = (11) kỳ trước", v[I_CARRIED], v[I_PREVIOUS] if previous else v[I_CARRIED]),
+    checks = [(rule.replace(" + ", "+"), left, sum(right)) for rule, left, right in identity_terms(v, previous=previous)]
+    checks += [
         ("rút hồ sơ ≤ (7)", v[I_RESOLVED], max(v[I_RESOLVED], v[I_WITHDRAWN])),
         ("dừng giải quyết ≤ (7)", v[I_RESOLVED], max(v[I_RESOLVED], v[I_STOPPED])),
-    )
+    ]
     return [f"{where}: {name}: {left} ≠ {right}" for name, left, right in checks if left != right]
 
 
@@ -328,7 +343,7 @@ class Window:
 
 
 #: PostgreSQL: "in progress at instant t" as a range containment, answered by the GiST index
-#: ``reporting_dossier_open_range`` (migration 0003) without scanning the dossiers resolved later.
+#: ``reporting_dossier_open_range`` (PostgreSQL only: dossiers migration 0014_indexes_declared_here) without scanning the dossiers resolved later.
 _OPEN_AT_PG = "tstzrange(dossiers_dossier.received_at, dossiers_dossier.resolved_at, '(]') @> %s::timestamptz"
 
 

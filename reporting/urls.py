@@ -11,8 +11,8 @@ urlpatterns = [
     path("thong-ke/bao-cao/ho-so/", views.report_dossiers_page, name="report_dossiers"),
     path("thong-ke/bao-cao/chot-so-lieu/", views.report_freeze_view, name="report_freeze"),
     path("thong-ke/bao-cao/so-sanh/", views.report_diff_view, name="report_diff"),
-    path("thong-ke/bao-cao/xuat/<str:fmt>/", views.export_file, name="export_file"),
-    path("thong-ke/bao-cao/xuat/<str:fmt>/tac-vu/", views.export_start, name="export_start"),
+    path("thong-ke/bao-cao/xuat/<str:fmt>/", views.export, name="export_file"),
+    path("thong-ke/bao-cao/xuat/<str:fmt>/tac-vu/", views.export, {"start": True}, name="export_start"),
     path("thong-ke/bao-cao/tep-xuat/<str:token>/", views.export_status, name="export_status"),
     path("thong-ke/bao-cao/tep-xuat/<str:token>/tai-ve/", views.export_download, name="export_download"),
 ]

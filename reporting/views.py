@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,7 +26,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +41,8 @@ from dossiers.selectors import calendar_get, staff_profile, unit_descendant_ids
 from dossiers.templatetags.onecua import deadline_label
 from onecua.replica import replica_reads
 from reporting import export_tasks as ex
-from reporting.formats import FORM_CODE, FORM_TITLE, FORM_UNIT, OFFICIAL_KEYS, number_vi, rate_vi
+from reporting import presenters
+from reporting.formats import number_vi
 from reporting.hooks import report_sections
 from reporting.periods import (
     BASES,
@@ -67,22 +66,17 @@ from reporting.selectors import (
     ReportAccessError,
     ReportIdentityError,
     identity_failures,
-    rate_percent,
     report_dossiers,
     report_scope_for_user,
     scope_unit_ids,
 )
+from reporting.presenters import TOTAL_ROW, scope_name
 from reporting.services import frozen_report_get, report_diff, report_freeze
 
 logger = logging.getLogger(__name__)
 
 DRILL_PAGE_SIZE = 30
 DIFF_PAGE_SIZE = 50
-#: an export is "long" (made by the Celery task, with a progress bar) when the report has more
-#: rows than this (units + fields: a PDF of hundreds of rows takes WeasyPrint a while) …
-ASYNC_EXPORT_MIN_ROWS = 150
-#: … or when its figures were computed straight from this many dossiers (no roll-ups)
-ASYNC_EXPORT_MIN_DOSSIERS = 20_000
 FIRST_YEAR = 2018  # NĐ 61/2018: the one-stop shop's electronic reports start here
 
 #: what a drill-down list is headed with (the column's group named: "(13) Quá hạn" alone is ambiguous)
@@ -112,8 +106,6 @@ DRILL_NOTES = {
     "in_progress_overdue": N_("chưa giải quyết xong và đã quá hạn tại cuối ngày {end}"),
 }
 
-EXTRA_KEYS = ("on_time_rate", "on_time_rate_766", "withdrawn", "stopped", "on_the_spot", "multi_supplement")
-TOTAL_ROW = "total"
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -177,10 +169,6 @@ def _parse(request) -> ReportRequest:
 # --- presentation helpers -------------------------------------------------------------------------
 
 
-def _pct(n: int, d: int) -> str:
-    return rate_vi(rate_percent(n, d))
-
-
 def _identity_check(report: dict) -> int:
     """Check D12 on every row of the report JSON shown (computed or frozen); raises
     ReportIdentityError. Returns the number of rows checked."""
@@ -202,181 +190,6 @@ def _identity_check(report: dict) -> int:
     if failures:
         raise ReportIdentityError(failures)
     return rows
-
-
-def _identity_lines(report: dict) -> list[dict]:
-    """The D12 identities on the totals, written out with the numbers."""
-    t = report["totals"]
-    n = {col: t[key] for key, col in COLUMN_OF.items()}
-    f = number_vi
-    lines = [
-        ("(3) = (4) + (5) + (6)", f"{f(n[3])} = {f(n[4])} + {f(n[5])} + {f(n[6])}", n[3] == n[4] + n[5] + n[6]),
-        ("(3) = (7) + (11)", f"{f(n[3])} = {f(n[7])} + {f(n[11])}", n[3] == n[7] + n[11]),
-        ("(7) = (8) + (9) + (10)", f"{f(n[7])} = {f(n[8])} + {f(n[9])} + {f(n[10])}", n[7] == n[8] + n[9] + n[10]),
-        ("(11) = (12) + (13)", f"{f(n[11])} = {f(n[12])} + {f(n[13])}", n[11] == n[12] + n[13]),
-    ]
-    previous = (report.get("identities") or {}).get("previous_in_progress")
-    if previous is not None:
-        lines.append((_("(6) = (11) kỳ trước"), f"{f(n[6])} = {f(previous)}", n[6] == previous))
-    return [{"rule": rule, "numbers": numbers, "ok": ok} for rule, numbers, ok in lines]
-
-
-def _cells(req: ReportRequest, totals: dict, row: str, keys, *, frozen: bool) -> list[dict]:
-    """The cells of one table row: text with Vietnamese separators, and the drill-down link."""
-    out = []
-    for key in keys:
-        value = totals.get(key)
-        cell = {"key": key, "col": COLUMN_OF.get(key), "value": value, "url": ""}
-        if key in ("on_time_rate", "on_time_rate_766"):
-            cell["text"] = rate_vi(value)
-        else:
-            cell["text"] = number_vi(value or 0)
-            if value and key in DRILLABLE_FIGURES:
-                cell["url"] = req.url("reporting:report_dossiers", figure=key, row=row,
-                                      source="frozen" if frozen else None)
-        out.append(cell)
-    return out
-
-
-def _table_rows(req: ReportRequest, report: dict, keys, *, frozen: bool) -> list[dict]:
-    """Levels (I, II, …) each followed by its units (1, 2, …), then the total."""
-    rows = []
-    for i, level in enumerate(report["levels"]):
-        key = f"level:{level['level']}"
-        rows.append({"kind": "level", "stt": ROMAN.get(i + 1, str(i + 1)),
-                     "name": _(level.get("name") or LEVEL_NAMES.get(level["level"], level["level"])),
-                     "row": key, "cells": _cells(req, level["totals"], key, keys, frozen=frozen)})
-        for j, u in enumerate(level["units"], 1):
-            key = f"unit:{u['code']}"
-            rows.append({"kind": "unit", "stt": str(j), "name": u["name"], "code": u["code"], "row": key,
-                         "cells": _cells(req, u["totals"], key, keys, frozen=frozen)})
-    rows.append({"kind": "total", "stt": "", "name": _("Tổng cộng"), "row": TOTAL_ROW,
-                 "cells": _cells(req, report["totals"], TOTAL_ROW, keys, frozen=frozen)})
-    return rows
-
-
-def _field_rows(req: ReportRequest, report: dict, *, frozen: bool) -> list[dict]:
-    rows = [{"kind": "field", "stt": str(i), "name": f["field"], "row": f"field:{f['id']}",
-             "cells": _cells(req, f["totals"], f"field:{f['id']}", OFFICIAL_KEYS, frozen=frozen)}
-            for i, f in enumerate(report.get("fields", []), 1)]
-    rows.append({"kind": "total", "stt": "", "name": _("Tổng cộng"), "row": TOTAL_ROW,
-                 "cells": _cells(req, report["totals"], TOTAL_ROW, OFFICIAL_KEYS, frozen=frozen)})
-    return rows
-
-
-def _rate_delta(now: str | None, before: str | None) -> tuple[str, int]:
-    if now is None or before is None:
-        return "—", 0
-    d = Decimal(now) - Decimal(before)
-    sign = 1 if d > 0 else -1 if d < 0 else 0
-    text = f"{d:+.2f}".replace(".", ",") if d else "0,00"
-    return _("%(d)s điểm %%") % {"d": text}, sign
-
-
-def _count_delta(now: int, before: int) -> tuple[str, int]:
-    d = now - before
-    sign = 1 if d > 0 else -1 if d < 0 else 0
-    text = ("+" if d > 0 else "−" if d < 0 else "") + number_vi(abs(d))
-    if before:
-        pct = rate_percent(abs(d), before)
-        text += f" ({'+' if d > 0 else '−' if d < 0 else ''}{rate_vi(pct)})"
-    return text, sign
-
-
-#: comparison lines: (key, label, a rise is good (+1) / bad (−1) / neutral (0))
-COMPARISON = (
-    ("received_total", N_("Số hồ sơ nhận giải quyết (3)"), 0),
-    ("received_new", N_("Trong đó tiếp nhận mới (4) + (5)"), 0),
-    ("resolved_total", N_("Số hồ sơ đã giải quyết (7)"), 0),
-    ("resolved_late", N_("Đã giải quyết quá hạn (10)"), -1),
-    ("in_progress_overdue", N_("Đang giải quyết quá hạn (13)"), -1),
-    ("on_time_rate", N_("Tỷ lệ giải quyết đúng hạn ((8)+(9))/(7)"), 1),
-    ("on_time_rate_766", N_("Tỷ lệ đúng hạn theo Bộ chỉ số 766 ((8)+(9)+(12))/(3)"), 1),
-)
-
-
-def _comparison(report: dict, previous: dict | None) -> list[dict]:
-    def value(t, key):
-        if key == "received_new":
-            return t["received_online"] + t["received_direct_postal"]
-        return t[key]
-
-    out = []
-    for key, label, good in COMPARISON:
-        now = value(report["totals"], key)
-        is_rate = key.startswith("on_time_rate")
-        line = {"key": key, "label": _(label), "now": rate_vi(now) if is_rate else number_vi(now),
-                "before": "", "delta": "", "tone": ""}
-        if previous is not None:
-            before = value(previous["totals"], key)
-            line["before"] = rate_vi(before) if is_rate else number_vi(before)
-            line["delta"], sign = _rate_delta(now, before) if is_rate else _count_delta(now, before)
-            line["tone"] = "" if not good or not sign else ("good" if sign == good else "bad")
-        out.append(line)
-    return out
-
-
-def _segments(parts: list[tuple[str, str, int]], total: int) -> list[dict]:
-    """A 100 % stacked bar: x and width in percent of the bar."""
-    out, x = [], 0.0
-    for key, label, n in parts:
-        w = 100.0 * n / total if total else 0.0
-        out.append({"key": key, "label": label, "n": number_vi(n), "pct": _pct(n, total), "x": f"{x:.3f}",
-                    "w": f"{w:.3f}"})
-        x += w
-    return out
-
-
-def _channel_chart(report: dict) -> dict:
-    t = report["totals"]
-    parts = [("online", _("Trực tuyến (4)"), t["received_online"]),
-             ("direct", _("Trực tiếp, bưu chính (5)"), t["received_direct_postal"]),
-             ("carried", _("Từ kỳ trước (6)"), t["carried_over"])]
-    return {"total": number_vi(t["received_total"]), "segments": _segments(parts, t["received_total"]),
-            "online_share_new": _pct(t["received_online"], t["received_online"] + t["received_direct_postal"])}
-
-
-def _class_rows(report: dict) -> list[dict]:
-    """Early / on time / late of the resolved dossiers, per level and in total."""
-    rows = []
-    for level in report["levels"] + [{"name": _("Tổng cộng"), "level": TOTAL_ROW, "totals": report["totals"]}]:
-        t = level["totals"]
-        parts = [("early", _("Trước hạn"), t["resolved_early"]), ("on_time", _("Đúng hạn"), t["resolved_on_time"]),
-                 ("late", _("Quá hạn"), t["resolved_late"])]
-        rows.append({"name": level.get("name") or level["level"], "total": number_vi(t["resolved_total"]),
-                     "segments": _segments(parts, t["resolved_total"]), "is_total": level["level"] == TOTAL_ROW})
-    return rows
-
-
-#: the monthly trend chart's drawing area (SVG user units): bars above the axis, then one text
-#: row each for the month, received, resolved and the on-time rate (readable for 12 months too)
-TREND_W, TREND_H, TREND_LEFT, TREND_TOP, TREND_ROWS = 760, 250, 74, 8, 68
-
-
-def _trend_chart(months: list[tuple[Period, dict]]) -> dict | None:
-    """Received new ((4)+(5)) and resolved (7) per month, as grouped bars."""
-    if len(months) < 2:
-        return None
-    data = [(p, r["totals"]["received_online"] + r["totals"]["received_direct_postal"], r["totals"]["resolved_total"],
-             r["totals"]["on_time_rate"]) for p, r in months]
-    top = max([1] + [max(a, b) for _p, a, b, _r in data])
-    axis = TREND_H - TREND_ROWS
-    plot_h = axis - TREND_TOP
-    group = (TREND_W - TREND_LEFT) / len(data)
-    bar = min(30.0, group * 0.3)
-    out = []
-    for i, (p, received, resolved, rate) in enumerate(data):
-        cx = TREND_LEFT + i * group + group / 2
-        bars = []
-        for j, (key, n) in enumerate((("received", received), ("resolved", resolved))):
-            h = plot_h * n / top
-            bars.append({"key": key, "n": number_vi(n), "x": f"{cx - bar - 1 + j * (bar + 2):.1f}", "w": f"{bar:.1f}",
-                         "y": f"{axis - h:.1f}", "h": f"{h:.1f}"})
-        out.append({"label": f"T{p.number}", "title": p.label_vi(), "x": f"{cx:.1f}", "bars": bars,
-                    "received": number_vi(received), "resolved": number_vi(resolved), "rate": rate_vi(rate)})
-    rows = {"month": axis + 15, "received": axis + 31, "resolved": axis + 46, "rate": axis + 61}
-    return {"w": TREND_W, "h": TREND_H, "months": out, "axis_y": axis, "left": TREND_LEFT, "right": TREND_W,
-            "rows": rows, "caption_x": TREND_LEFT - 6}
 
 
 def _picker(req: ReportRequest | None, request) -> dict:
@@ -433,16 +246,6 @@ def _period_error(request, exc: PeriodError):
     }, status=400)
 
 
-def _when(iso: str | None) -> str:
-    if not iso:
-        return ""
-    return f"{timezone.localtime(datetime.fromisoformat(iso)):%H:%M %d/%m/%Y}"
-
-
-def _scope_name(unit: Unit | None) -> str:
-    return unit.name if unit is not None else _("Toàn bộ các đơn vị")
-
-
 # --- the report page -------------------------------------------------------------------------------
 
 
@@ -469,80 +272,12 @@ def report_quarterly(request):
         _identity_check(previous)
     except ReportIdentityError as exc:
         previous, previous_error = None, "\n".join(exc.failures)
-    is_frozen = frozen is not None
     today = timezone.localdate()
-    ended = period.end < today
-    rows_count = sum(1 + len(lv["units"]) for lv in report["levels"]) + len(report.get("fields", []))
-    long_export = rows_count > ASYNC_EXPORT_MIN_ROWS or (
-        report.get("source") == "direct" and not is_frozen
-        and report["totals"]["received_total"] > ASYNC_EXPORT_MIN_DOSSIERS)
-    exports = [{"fmt": fmt, "label": label,
-                "url": reverse("reporting:export_file", args=[fmt]) + "?" + urlencode(req.params()),
-                "async_url": reverse("reporting:export_start", args=[fmt]) if long_export else ""}
-               for fmt, label in (("xlsx", _("Excel (.xlsx)")), ("pdf", _("PDF (A4 ngang)")), ("csv", _("CSV")))]
-    t = report["totals"]
-    cmp_lines = _comparison(report, previous)
-    by_key = {line["key"]: line for line in cmp_lines}
-
-    def card(key, title, hint, url_key=None):
-        line = by_key[key]
-        url = ""
-        if url_key and t[url_key]:
-            url = req.url("reporting:report_dossiers", figure=url_key, row=TOTAL_ROW, source="frozen" if is_frozen else None)
-        return {"key": key, "title": title, "value": line["now"], "hint": hint, "delta": line["delta"],
-                "tone": line["tone"], "url": url}
-
-    cards = [
-        card("received_total", _("Nhận giải quyết"), _("cột (3)"), "received_total"),
-        card("resolved_total", _("Đã giải quyết"), _("cột (7)"), "resolved_total"),
-        card("on_time_rate", _("Tỷ lệ đúng hạn"), _("((8)+(9))/(7)")),
-        card("on_time_rate_766", _("Tỷ lệ theo Bộ chỉ số 766"), _("((8)+(9)+(12))/(3)")),
-        card("in_progress_overdue", _("Đang giải quyết quá hạn"), _("cột (13)"), "in_progress_overdue"),
-    ]
-    context = {
-        "req": req,
-        "period": period,
-        "report": report,
-        "frozen": frozen,
-        "scope_name": _scope_name(req.unit),
-        "picker": _picker(req, request),
-        "form_code": FORM_CODE,
-        "form_title": FORM_TITLE,
-        "form_unit": FORM_UNIT,
-        "rows": _table_rows(req, report, OFFICIAL_KEYS, frozen=is_frozen),
-        "extra_rows": _table_rows(req, report, EXTRA_KEYS, frozen=is_frozen),
-        "field_rows": _field_rows(req, report, frozen=is_frozen),
-        "columns": [(COLUMN_OF[k], FIGURE_LABELS[k]) for k in OFFICIAL_KEYS],
-        "identity_lines": _identity_lines(report),
-        "rows_checked": rows_checked,
-        "cards": cards,
-        "comparison": cmp_lines,
-        "previous_period": previous_period,
-        "previous_url": req.with_period(previous_period).url("reporting:report_quarterly"),
-        "next_url": req.with_period(period.next()).url("reporting:report_quarterly") if period.next().start <= today else "",
-        "previous_error": previous_error,
-        "channel_chart": _channel_chart(report),
-        "class_rows": _class_rows(report),
-        "trend_url": req.url("reporting:report_trend") if period.kind != MONTH else "",
-        "totals": t,
-        "totals_text": {k: number_vi(t.get(k, 0)) for k in ("withdrawn", "stopped", "on_the_spot", "multi_supplement")},
-        "extra_urls": {k: (req.url("reporting:report_dossiers", figure=k, row=TOTAL_ROW,
-                                   source="frozen" if is_frozen else None) if t.get(k) else "")
-                       for k in ("withdrawn", "stopped", "on_the_spot", "multi_supplement")},
-        "rates": {"a": rate_vi(t["on_time_rate"]), "b": rate_vi(t["on_time_rate_766"])},
-        "generated_text": _when(report.get("generated_at")),
-        "colnums": range(1, 3 + len(OFFICIAL_KEYS)),
-        "source": report.get("source"),
-        "ended": ended,
-        "as_of": date.fromisoformat(report["as_of"]) if report.get("as_of") else period.end,
-        # Every reader of this page is a leader, an administrator or a superuser (report_scope_for_user).
-        "can_freeze": ended and not is_frozen,
-        "freeze_url": reverse("reporting:report_freeze"),
-        "diff_url": req.url("reporting:report_diff") if is_frozen else "",
-        "exports": exports,
-        # Sections of other apps (citizens' satisfaction and feedback), see reporting.hooks.
-        "extra_sections": report_sections(request=request, req=req),
-    }
+    context = presenters.report_page(req=req, report=report, frozen=frozen, rows_checked=rows_checked,
+                                     previous=previous, previous_error=previous_error, today=today)
+    context["picker"] = _picker(req, request)
+    # Sections of other apps (citizens' satisfaction and feedback), see reporting.hooks.
+    context["extra_sections"] = report_sections(request=request, req=req)
     return render(request, "reporting/report.html", context)
 
 
@@ -563,7 +298,7 @@ def report_trend(request):
     except ReportIdentityError as exc:
         logger.error("Report identity failure in the monthly trend (%s): %s", req.period.key, exc)
         return render(request, "reporting/_trend.html", {"trend_error": exc.failures, "period": req.period}, status=500)
-    return render(request, "reporting/_trend.html", {"trend": _trend_chart(months), "period": req.period})
+    return render(request, "reporting/_trend.html", {"trend": presenters.trend_chart(months), "period": req.period})
 
 
 # --- drill-down ---------------------------------------------------------------------------------------
@@ -595,7 +330,7 @@ def _row_target(req: ReportRequest, row: str) -> tuple[str, dict]:
     filters of ``report_dossiers``; 404 for a row outside the report's scope."""
     kind, _sep, value = (row or TOTAL_ROW).partition(":")
     if kind == TOTAL_ROW:
-        return _("Tổng cộng – %(scope)s") % {"scope": _scope_name(req.unit)}, {}
+        return _("Tổng cộng – %(scope)s") % {"scope": scope_name(req.unit)}, {}
     if kind == "level" and value in LEVEL_NAMES:
         return LEVEL_NAMES[value], {"level": value}
     if kind == "unit":
@@ -647,7 +382,7 @@ def report_dossiers_page(request):
         "figure": figure, "figure_label": _(DRILL_TITLES[figure]), "column": col, "row_title": row_title,
         "figure_note": _(DRILL_NOTES[figure]).format(start=f"{req.period.start:%d/%m/%Y}", end=f"{req.period.end:%d/%m/%Y}")
         if figure in DRILL_NOTES else "",
-        "frozen": frozen, "scope_name": _scope_name(req.unit),
+        "frozen": frozen, "scope_name": scope_name(req.unit),
         "back_url": req.url("reporting:report_quarterly"),
         "empty_text": _("Không có hồ sơ nào."),
     })
@@ -676,7 +411,7 @@ def report_freeze_view(request):
         messages.error(request, exc.message)
         return redirect(req.url("reporting:report_quarterly"))
     messages.success(request, _("Đã chốt số liệu %(period)s – %(scope)s lúc %(at)s. Số liệu đã chốt không thay đổi.") % {
-        "period": req.period.name_vi(), "scope": _scope_name(req.unit),
+        "period": req.period.name_vi(), "scope": scope_name(req.unit),
         "at": f"{timezone.localtime(frozen.frozen_at):%H:%M %d/%m/%Y}"})
     return redirect(req.url("reporting:report_quarterly"))
 
@@ -720,7 +455,7 @@ def report_diff_view(request):
     query.pop("page", None)
     return render(request, "reporting/diff.html", {
         "req": req, "period": req.period, "frozen": frozen, "diff": diff, "figures": figures, "dossiers": dossiers,
-        "page_obj": page, "query": query.urlencode(), "scope_name": _scope_name(req.unit),
+        "page_obj": page, "query": query.urlencode(), "scope_name": scope_name(req.unit),
         "back_url": req.url("reporting:report_quarterly"), "now": timezone.localtime(),
     })
 
@@ -728,24 +463,27 @@ def report_diff_view(request):
 # --- exports --------------------------------------------------------------------------------------------
 
 
-def _export_format(fmt: str) -> str:
+@login_required
+def export(request, fmt: str, *, start: bool = False):
+    """The report shown on the page as Excel, PDF or CSV: made now and downloaded (GET), or,
+    for a long one (``start``, POST), made by the Celery task: 202 with the token and the status
+    URL, polled by static/js/report.js."""
+    if request.method != ("POST" if start else "GET"):
+        return HttpResponseNotAllowed(["POST" if start else "GET"])
     if fmt not in ex.EXPORT_FORMATS:
         raise Http404(_("Không có định dạng này."))
-    return fmt
-
-
-@login_required
-@require_GET
-@replica_reads()
-def export_file(request, fmt: str):
-    """Download the report shown on the page as Excel, PDF or CSV, made now."""
-    fmt = _export_format(fmt)
     try:
         req = _parse(request)
     except PeriodError as exc:
+        if start:
+            return JsonResponse({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if start:
+        token = ex.export_begin(user_id=request.user.pk, period=req.period, unit=req.unit, fmt=fmt)
+        return JsonResponse({"token": token, "status_url": reverse("reporting:export_status", args=[token])}, status=202)
     try:
-        report, _frozen = ex.report_shown(period=req.period, unit=req.unit)
+        with replica_reads():
+            report, _frozen = ex.report_shown(period=req.period, unit=req.unit)
         _identity_check(report)
     except ReportIdentityError as exc:
         return _identity_error(request, req, exc, where=_("khi xuất báo cáo"))
@@ -753,19 +491,6 @@ def export_file(request, fmt: str):
     filename = ex.export_filename(period=req.period, unit=req.unit, fmt=fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@login_required
-@require_POST
-def export_start(request, fmt: str):
-    """Start a long export (Celery task); answers 202 with the token and the status URL."""
-    fmt = _export_format(fmt)
-    try:
-        req = _parse(request)
-    except PeriodError as exc:
-        return JsonResponse({"detail": exc.message, "errors": {exc.field: [exc.message]}}, status=400)
-    token = ex.export_begin(user_id=request.user.pk, period=req.period, unit=req.unit, fmt=fmt)
-    return JsonResponse({"token": token, "status_url": reverse("reporting:export_status", args=[token])}, status=202)
 
 
 def _export_state(request, token: str) -> dict:

@@ -19,28 +19,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import drop_database, recreate_database, scratch_url  # noqa: E402
+
 SCRATCH_DB = "onecua_acceptance"
-
-
-def scratch_url() -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + SCRATCH_DB, parts.query, parts.fragment))
-
-
-def _admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main() -> int:
@@ -55,9 +39,8 @@ def main() -> int:
         tmpdir = tempfile.mkdtemp(prefix="onecua-acceptance-")
         url = f"sqlite:///{tmpdir}/acceptance.sqlite3"
     else:
-        url = scratch_url()
-        _admin(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
-        _admin(url, f'CREATE DATABASE "{SCRATCH_DB}"')
+        url = scratch_url(SCRATCH_DB)
+        recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -119,7 +102,7 @@ def main() -> int:
         if args.sqlite:
             shutil.rmtree(tmpdir, ignore_errors=True)
         else:
-            _admin(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
+            drop_database(url)
     return 1 if result.differences else 0
 
 

@@ -33,15 +33,12 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.scratch import drop_database, recreate_database, scratch_url  # noqa: E402
 PY = sys.executable
-
-
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -121,8 +118,7 @@ def main(argv=None) -> int:
         return 2
     src_name = urlsplit(source).path.lstrip("/")
     scratch_name = f"{src_name}_restore_{os.getpid()}"
-    scratch = _with_db(source, scratch_name)
-    maintenance = _with_db(source, "postgres")
+    scratch = scratch_url(scratch_name, server=source)
 
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(args.dump) if args.dump else Path(tmp) / "onecua.dump"
@@ -130,8 +126,7 @@ def main(argv=None) -> int:
         started = time.monotonic()
         _run(["pg_dump", "-Fc", "--no-owner", "-d", source, "-f", str(dump)])
         dumped = time.monotonic() - started
-        _psql(maintenance, f'DROP DATABASE IF EXISTS "{scratch_name}"')
-        _psql(maintenance, f'CREATE DATABASE "{scratch_name}"')
+        recreate_database(scratch)
         try:
             started = time.monotonic()
             _run(["pg_restore", "--no-owner", "--exit-on-error", "-d", scratch, str(dump)])
@@ -157,7 +152,7 @@ def main(argv=None) -> int:
             failures += _documents_check(source, scratch, tmp)
         finally:
             if not args.keep:
-                _psql(maintenance, f'DROP DATABASE IF EXISTS "{scratch_name}"')
+                drop_database(scratch)
     if failures:
         print("FAILED:", *failures, sep="\n  ")
         return 1

@@ -154,7 +154,7 @@ def test_satisfaction_by_officer_names_officers_by_full_name_only():
 def test_english_period_labels_indicators_levels_and_due_text():
     from dossiers.templatetags.onecua import due_text
     from reporting.periods import Period
-    from reporting.views import COMPARISON
+    from reporting.presenters import COMPARISON
 
     with override("en"):
         p = Period.quarter(2026, 2)

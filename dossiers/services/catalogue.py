@@ -38,8 +38,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 
-from dossiers.errors import DossierError
 from dossiers.models import Field, Procedure, ProcedureStep, Unit
+from dossiers.services.import_errors import ImportFileError, LocatedErrors  # noqa: F401 (re-exported for the imports' callers)
 
 RowsOrFile = Union[str, os.PathLike, bytes, IO, Iterable[Mapping[str, Any]]]
 
@@ -88,36 +88,9 @@ class ImportResult:
             self.unchanged += 1
 
 
-class ImportFileError(DossierError):
-    """A catalogue file that cannot be imported; ``lines`` holds one ``line N, column C: reason`` each."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__("\n".join(lines), errors={"file": list(lines)})
-        self.lines = list(lines)
-
-
 # ---------------------------------------------------------------------------------------------
 # Reading CSV files
 # ---------------------------------------------------------------------------------------------
-
-
-class _Errors:
-    """Collects ``line N, column C: reason`` messages and sorts them by line, then column."""
-
-    def __init__(self):
-        self.items: list[tuple[int, int, str]] = []
-        self.positions: dict[str, int] = {}
-
-    def add(self, line: int, column: str, reason: str) -> None:
-        pos = self.positions.get(column, len(self.positions) + 1000)
-        self.items.append((line, pos, f"line {line}, column {column}: {reason}"))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise ImportFileError([text for _line, _pos, text in sorted(self.items, key=lambda i: (i[0], i[1]))])
 
 
 @dataclass
@@ -134,7 +107,7 @@ class _Row:
 class _Table:
     columns: list[str]
     rows: list[_Row]
-    errors: _Errors
+    errors: LocatedErrors
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -159,9 +132,9 @@ def _control_char(value: str) -> str | None:
     return None
 
 
-def _read_records(rows_or_file: RowsOrFile) -> tuple[list[tuple[int, list[str]]], _Errors]:
+def _read_records(rows_or_file: RowsOrFile) -> tuple[list[tuple[int, list[str]]], LocatedErrors]:
     """Physical-line-numbered records (blank lines skipped) from a path, bytes, a file or dicts."""
-    errors = _Errors()
+    errors = LocatedErrors()
     if isinstance(rows_or_file, (str, os.PathLike)):
         content: bytes | str = Path(rows_or_file).read_bytes()
     elif isinstance(rows_or_file, (bytes, bytearray)):
@@ -463,7 +436,7 @@ def units_import(*, rows_or_file: RowsOrFile, dry_run: bool = False) -> ImportRe
     return result
 
 
-def _report_cycles(errors: _Errors, wanted: dict[str, dict], parent_of: dict[str, str | None]) -> None:
+def _report_cycles(errors: LocatedErrors, wanted: dict[str, dict], parent_of: dict[str, str | None]) -> None:
     """Report each parent cycle once, on the earliest line of the file that is part of it."""
     settled: set[str] = set()
     for start in wanted:

@@ -76,6 +76,7 @@ from dossiers.models import (
 )
 from dossiers.selectors import calendar_get
 from dossiers.services import lifecycle
+from dossiers.services.import_errors import ImportFileError, line_of, located
 from dossiers import core
 from dossiers.workflow import Action, DossierState
 
@@ -104,8 +105,8 @@ SKIP_REASON = f"Không có dữ liệu bước này ({IMPORT_NOTE})"
 #: how many errors are listed before "… and N more"
 MAX_ERRORS_SHOWN = 200
 
-# Messages (asserted by tests). The prefix "line N, column C:" is the interface's.
-MSG_LOCATED = "line {line}, column {column}: {reason}"
+# Messages (asserted by tests). The prefix "line N, column C:" is the interface's
+# (dossiers.services.import_errors, shared by every import).
 MSG_EMPTY_FILE = "tệp trống: thiếu dòng tiêu đề"
 MSG_COLUMN_MISSING = "thiếu cột bắt buộc “{column}”"
 MSG_COLUMN_UNKNOWN = "cột “{column}” không xác định (các cột hợp lệ: {known})"
@@ -156,18 +157,17 @@ MSG_MALFORMED = "dòng CSV không đọc được ({reason}); kiểm tra dấu n
 CODE_ALPHABET_RE = re.compile(r"[A-Za-z0-9._-]+")
 #: the largest per-day number a D15 code may carry (the sequence column is a 32-bit integer)
 MAX_CODE_NUMBER = 999_999
-MSG_MORE_ERRORS = "… và {n} lỗi khác"
 
 
-class HistoryImportError(Exception):
-    """The file cannot be imported; nothing was written. ``errors`` are the located messages."""
+class HistoryImportError(ImportFileError):
+    """The file cannot be imported; nothing was written. ``errors`` (this importer's name for
+    ``lines``) are the located messages; the message shows the first ``MAX_ERRORS_SHOWN``."""
+
+    max_shown = MAX_ERRORS_SHOWN
 
     def __init__(self, errors: list[str]):
-        self.errors = errors
-        shown = errors[:MAX_ERRORS_SHOWN]
-        if len(errors) > MAX_ERRORS_SHOWN:
-            shown = shown + [MSG_MORE_ERRORS.format(n=len(errors) - MAX_ERRORS_SHOWN)]
-        super().__init__("\n".join(shown))
+        super().__init__(errors)
+        self.errors = self.lines
 
 
 @dataclass
@@ -198,10 +198,6 @@ class HistoryImportResult:
 
 
 # --- parsing and validation --------------------------------------------------------------------
-
-
-def _located(line: int, column: str, reason: str) -> str:
-    return MSG_LOCATED.format(line=line, column=column, reason=reason)
 
 
 class _Catalogue:
@@ -240,12 +236,12 @@ class _RowChecker:
         try:
             dt = datetime.fromisoformat(value)
         except ValueError:
-            errors.append(_located(line, column, (label + MSG_TIMESTAMP.format(value=shown)))); return None
+            errors.append(located(line, column, (label + MSG_TIMESTAMP.format(value=shown)))); return None
         dt = dt.replace(tzinfo=LOCAL_TZ) if dt.tzinfo is None else dt.astimezone(LOCAL_TZ)
         if dt > self.now:
-            errors.append(_located(line, column, label + MSG_FUTURE.format(value=shown))); return None
+            errors.append(located(line, column, label + MSG_FUTURE.format(value=shown))); return None
         if not (self.first <= dt < self.last):
-            errors.append(_located(line, column, label + MSG_OUT_OF_CALENDAR.format(
+            errors.append(located(line, column, label + MSG_OUT_OF_CALENDAR.format(
                 value=shown, first=self.cal.first, last=self.cal.last)))
             return None
         return dt
@@ -254,7 +250,7 @@ class _RowChecker:
         n_before = len(errors)
 
         def err(column: str, reason: str) -> None:
-            errors.append(_located(line, column, reason))
+            errors.append(located(line, column, reason))
 
         code = raw.get("code", "")
         if len(code) > 64:
@@ -407,7 +403,7 @@ class _RowChecker:
             label = f"lần bổ sung thứ {i}: "
             parts = item.split("/")
             if not item or len(parts) > 2 or not parts[0].strip():
-                errors.append(_located(line, column, MSG_SUPPLEMENT_FORMAT.format(i=i, value=item)))
+                errors.append(located(line, column, MSG_SUPPLEMENT_FORMAT.format(i=i, value=item)))
                 ok = False
                 continue
             start = self.instant(parts[0].strip(), errors, line, column, label)
@@ -423,7 +419,7 @@ class _RowChecker:
         for i, (start, end) in enumerate(out, start=1):
             def bad(msg):
                 nonlocal good
-                errors.append(_located(line, column, msg))
+                errors.append(located(line, column, msg))
                 good = False
 
             if end is not None and end < start:
@@ -439,7 +435,7 @@ class _RowChecker:
             if resolved_at is not None and (start > resolved_at or (end is not None and end > resolved_at)):
                 bad(MSG_SUPPLEMENT_AFTER_RESOLUTION.format(i=i))
         if good and out and out[-1][1] is None and outcome == core.APPROVED:
-            errors.append(_located(line, column, MSG_APPROVED_WHILE_WAITING))
+            errors.append(located(line, column, MSG_APPROVED_WHILE_WAITING))
             good = False
         return out if good else []
 
@@ -453,7 +449,7 @@ class _RowChecker:
             t = self.instant(item, errors, line, column, f"lần chuyển bước thứ {i}: ") if item else None
             if t is None:
                 if not item:
-                    errors.append(_located(line, column, MSG_TIMESTAMP.format(value=item)))
+                    errors.append(located(line, column, MSG_TIMESTAMP.format(value=item)))
                 return []
             out.append(t)
         if not out:
@@ -462,19 +458,19 @@ class _RowChecker:
         if procedure is not None:
             steps = core.processing_count(self.cat.templates.get(procedure.pk, ()), resolving_unit_id)  # noqa: E501
             if len(out) > steps - 1:
-                errors.append(_located(line, column, MSG_TRANSFER_TOO_MANY.format(steps=steps, max=steps - 1)))
+                errors.append(located(line, column, MSG_TRANSFER_TOO_MANY.format(steps=steps, max=steps - 1)))
         for i, t in enumerate(out, start=1):
             if received_at is not None and t < received_at:
-                errors.append(_located(line, column, MSG_TRANSFER_BEFORE_RECEIPT.format(i=i)))
+                errors.append(located(line, column, MSG_TRANSFER_BEFORE_RECEIPT.format(i=i)))
             if i > 1 and t < out[i - 2]:
-                errors.append(_located(line, column, MSG_TRANSFER_ORDER.format(i=i, j=i - 1)))
+                errors.append(located(line, column, MSG_TRANSFER_ORDER.format(i=i, j=i - 1)))
             if resolved_at is not None and t > resolved_at:
-                errors.append(_located(line, column, MSG_TRANSFER_AFTER_RESOLUTION.format(i=i)))
+                errors.append(located(line, column, MSG_TRANSFER_AFTER_RESOLUTION.format(i=i)))
             # Ties run resume → transfer → request: a hand-off at the very instant a pause
             # starts or ends is outside it.
             for start, end in supplements:
                 if start < t and (end is None or t < end):
-                    errors.append(_located(line, column, MSG_TRANSFER_IN_PAUSE.format(i=i)))
+                    errors.append(located(line, column, MSG_TRANSFER_IN_PAUSE.format(i=i)))
                     break
         return out if len(errors) == n_before else []
 
@@ -489,7 +485,7 @@ def _records(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise HistoryImportError([_located(reader.line_num + 1, "-", MSG_MALFORMED.format(reason=exc))]) from None
+            raise HistoryImportError([located(reader.line_num + 1, "-", MSG_MALFORMED.format(reason=exc))]) from None
         yield reader.line_num, record
 
 
@@ -513,19 +509,19 @@ def dossier_history_parse(*, stream: Iterable[str], now: datetime | None = None)
     try:
         line, header = next(records)
     except StopIteration:
-        raise HistoryImportError([_located(1, "-", MSG_EMPTY_FILE)]) from None
+        raise HistoryImportError([located(1, "-", MSG_EMPTY_FILE)]) from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     errors: list[str] = []
     seen: set[str] = set()
     for column in header:
         if column not in COLUMNS:
-            errors.append(_located(1, column, MSG_COLUMN_UNKNOWN.format(column=column, known=", ".join(COLUMNS))))
+            errors.append(located(1, column, MSG_COLUMN_UNKNOWN.format(column=column, known=", ".join(COLUMNS))))
         elif column in seen:
-            errors.append(_located(1, column, MSG_COLUMN_DUPLICATE.format(column=column)))
+            errors.append(located(1, column, MSG_COLUMN_DUPLICATE.format(column=column)))
         seen.add(column)
     for column in REQUIRED_COLUMNS:
         if column not in seen:
-            errors.append(_located(1, column, MSG_COLUMN_MISSING.format(column=column)))
+            errors.append(located(1, column, MSG_COLUMN_MISSING.format(column=column)))
     if errors:
         raise HistoryImportError(errors)
 
@@ -537,19 +533,19 @@ def dossier_history_parse(*, stream: Iterable[str], now: datetime | None = None)
         if not record or all(not cell.strip() for cell in record):
             continue  # blank line
         if len(record) != width:
-            errors.append(_located(line, "-", MSG_ROW_WIDTH.format(n=len(record), m=width)))
+            errors.append(located(line, "-", MSG_ROW_WIDTH.format(n=len(record), m=width)))
             continue
         raw = {column: cell.strip() for column, cell in zip(header, record)}
         bad = [(column, char) for column, cell in raw.items() if (char := _control_char(cell))]
         for column, char in bad:
-            errors.append(_located(line, column, MSG_CONTROL_CHAR.format(char=char)))
+            errors.append(located(line, column, MSG_CONTROL_CHAR.format(char=char)))
         if bad:
             continue
         row = checker.check(line, raw, errors)
         code = raw.get("code", "")
         if code:
             if code in codes:
-                errors.append(_located(line, "code", MSG_CODE_DUPLICATE.format(code=code, line=codes[code])))
+                errors.append(located(line, "code", MSG_CODE_DUPLICATE.format(code=code, line=codes[code])))
                 row = None
             else:
                 codes[code] = line
@@ -559,16 +555,11 @@ def dossier_history_parse(*, stream: Iterable[str], now: datetime | None = None)
         listed = list(codes)
         for i in range(0, len(listed), 2000):
             for code in Dossier.objects.filter(code__in=listed[i:i + 2000]).values_list("code", flat=True):
-                errors.append(_located(codes[code], "code", MSG_CODE_EXISTS.format(code=code)))
+                errors.append(located(codes[code], "code", MSG_CODE_EXISTS.format(code=code)))
     if errors:
-        errors.sort(key=_error_line)
+        errors.sort(key=line_of)
         raise HistoryImportError(errors)
     return rows
-
-
-def _error_line(message: str) -> int:
-    m = re.match(r"line (\d+),", message)
-    return int(m.group(1)) if m else 0
 
 
 # --- the replay plan ---------------------------------------------------------------------------
@@ -950,7 +941,7 @@ def _import_via_services(rows: list[HistoryRow], *, stdout) -> HistoryImportResu
         try:
             _dossier, n = _replay_via_services(row, code=row.code or None)
         except DossierError as exc:
-            raise HistoryImportError([_located(row.line, _column_of(exc), exc.message)]) from exc
+            raise HistoryImportError([located(row.line, _column_of(exc), exc.message)]) from exc
         events += n
         generated += not row.code
         if i % 1000 == 0:
@@ -997,16 +988,16 @@ def _import_fast(rows: list[HistoryRow], *, chunk_size: int, stdout) -> HistoryI
             continue
         code = sequences.next(row.receiving_unit, row.received_at)
         if code in explicit:  # an explicit code of another unit's pattern (D15 keeps it)
-            errors.append(_located(row.line, "code", MSG_CODE_EXISTS.format(code=code)))
+            errors.append(located(row.line, "code", MSG_CODE_EXISTS.format(code=code)))
         generated[code] = row.line
         codes.append(code)
     if generated:
         listed = list(generated)
         for i in range(0, len(listed), 2000):
             for code in Dossier.objects.filter(code__in=listed[i:i + 2000]).values_list("code", flat=True):
-                errors.append(_located(generated[code], "code", MSG_CODE_EXISTS.format(code=code)))
+                errors.append(located(generated[code], "code", MSG_CODE_EXISTS.format(code=code)))
     if errors:
-        raise HistoryImportError(sorted(errors, key=_error_line))
+        raise HistoryImportError(sorted(errors, key=line_of))
 
     events = 0
     writer = _Writer(timezone.now())
@@ -1017,7 +1008,7 @@ def _import_fast(rows: list[HistoryRow], *, chunk_size: int, stdout) -> HistoryI
             try:
                 replay.run()
             except (DossierError, ValueError) as exc:
-                raise HistoryImportError([_located(row.line, "-", getattr(exc, "message", str(exc)))]) from exc
+                raise HistoryImportError([located(row.line, "-", getattr(exc, "message", str(exc)))]) from exc
             replays.append(replay)
         chunk_events = [e for r in replays for e in r.events]
         writer.write([r.d for r in replays], [

@@ -45,7 +45,8 @@ from dossiers.models import (
     Reorganisation,
     Unit,
 )
-from dossiers.services.catalogue import ImportFileError, _Errors, _read_table
+from dossiers.services.catalogue import _read_table
+from dossiers.services.import_errors import LocatedErrors
 from dossiers.workflow import OPEN_STATES, DossierState
 from onecua.locks import singleton_lock
 from onecua.rows import rows_insert
@@ -64,7 +65,7 @@ MOVED_HOOKS: list[Callable[[date], None]] = []
 # --- reading and checking a file ------------------------------------------------------------------
 
 
-def entries_read(rows_or_file, *, errors: _Errors | None = None) -> list[rules.Entry]:
+def entries_read(rows_or_file, *, errors: LocatedErrors | None = None) -> list[rules.Entry]:
     """Parse the file (the catalogue imports' CSV rules); ImportFileError on any problem, or,
     given `errors`, the problems of the rows added to it (the rows that parse are returned)."""
     table = _read_table(rows_or_file, required=rules.COLUMNS, optional=())
@@ -92,7 +93,7 @@ def entries_read(rows_or_file, *, errors: _Errors | None = None) -> list[rules.E
     return entries
 
 
-def entries_check(entries: list[rules.Entry], *, today: date | None = None, errors: _Errors | None = None) -> rules.Checked:
+def entries_check(entries: list[rules.Entry], *, today: date | None = None, errors: LocatedErrors | None = None) -> rules.Checked:
     """The pure check against the units and the reorganisations recorded; ImportFileError with
     these problems and those already in `errors` (the file's)."""
     codes = {e.old_code for e in entries} | {e.successor_code for e in entries}
@@ -102,7 +103,7 @@ def entries_check(entries: list[rules.Entry], *, today: date | None = None, erro
                 Reorganisation.objects.values_list("old_unit__code", "successor__code", "effective_date")]
     checked = rules.entries_check(entries, units=units, recorded=recorded, today=today or timezone.localdate())
     if errors is None:
-        errors = _Errors()
+        errors = LocatedErrors()
         for i, column in enumerate(rules.COLUMNS):
             errors.positions[column] = i
     for line, column, reason in checked.problems:
@@ -113,7 +114,7 @@ def entries_check(entries: list[rules.Entry], *, today: date | None = None, erro
 
 def entries_read_checked(rows_or_file, *, today: date | None = None) -> rules.Checked:
     """Read and check a file: every problem of it at once (ImportFileError)."""
-    errors = _Errors()
+    errors = LocatedErrors()
     entries = entries_read(rows_or_file, errors=errors)
     return entries_check(entries, today=today, errors=errors)
 

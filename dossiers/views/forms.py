@@ -29,7 +29,6 @@ from dossiers.form_sets import APOLOGY, CONTROL, REGISTER, STOP, SUPPLEMENT, for
 from dossiers.models import Classification, Dossier, RegisterBook, Unit
 from dossiers.pdf import render_form
 from dossiers.selectors import dossier_get_for_user, staff_profile, user_unit_ids
-from dossiers.views.intake import _place as place_of
 from dossiers.workflow import Action
 
 STOP_ACTION = Action.STOP
@@ -197,7 +196,7 @@ def control_sheet(request, code: str):
     return render_form(request, "dossiers/forms/mau05_control_sheet.html", {
         "dossier": dossier, "rows": control_sheet_rows(dossier, steps, events, pauses),
         "coordinating": coordinating, "issuer": dossier.receiving_unit,
-        "doc_date": timezone.localdate(dossier.received_at), "place": place_of(dossier.receiving_unit),
+        "doc_date": timezone.localdate(dossier.received_at), "place": dossier.receiving_unit.place_on_forms(),
         "form_label": fs.label(CONTROL), "form_title": fs.titles[CONTROL],
         "title": _("Phiếu kiểm soát %(code)s") % {"code": dossier.code},
     }, filename=f"phieu-kiem-soat-{dossier.code}.pdf")
@@ -223,7 +222,7 @@ def supplement_slip(request, code: str, pause_id: int):
     fs = _forms_of(dossier)
     return render_form(request, "dossiers/forms/mau02_supplement.html", {
         "dossier": dossier, "pause": pause, "issuer": issuer, "doc_date": timezone.localdate(pause.requested_at),
-        "place": place_of(issuer), "form_label": fs.label(SUPPLEMENT),
+        "place": issuer.place_on_forms(), "form_label": fs.label(SUPPLEMENT),
         "requester_name": staff_name(requester), "requester_phone": getattr(profile, "phone", ""),
         "title": _("Phiếu yêu cầu bổ sung %(code)s") % {"code": dossier.code},
     }, filename=f"phieu-yeu-cau-bo-sung-{dossier.code}-{pause.pk}.pdf")
@@ -241,7 +240,7 @@ def apology_slip(request, code: str):
     issuer = Unit.objects.select_related("parent").get(pk=dossier.resolving_unit_id)
     fs = _forms_of(dossier)
     return render_form(request, "dossiers/forms/mau04_apology.html", {
-        "dossier": dossier, "issuer": issuer, "doc_date": timezone.localdate(dossier.apologized_at), "place": place_of(issuer),
+        "dossier": dossier, "issuer": issuer, "doc_date": timezone.localdate(dossier.apologized_at), "place": issuer.place_on_forms(),
         "original_due": event.due_date if event and event.due_date else dossier.due_date,
         "signer_name": event.actor_name if event else "",
         "form_label": fs.label(APOLOGY), "form_title": fs.titles[APOLOGY], "tt03": fs.numbers.get(STOP) is not None,
@@ -262,7 +261,7 @@ def stop_notice(request, code: str):
     fs = _forms_of(dossier)
     return render_form(request, "dossiers/forms/mau05_stop_notice.html", {
         "dossier": dossier, "event": event, "issuer": issuer, "doc_date": timezone.localdate(event.at),
-        "place": place_of(issuer), "reason": event.note, "signer_name": event.actor_name,
+        "place": issuer.place_on_forms(), "reason": event.note, "signer_name": event.actor_name,
         "form_label": fs.label(STOP) if STOP in fs.numbers else "",
         "title": _("Thông báo dừng giải quyết %(code)s") % {"code": dossier.code},
     }, filename=f"thong-bao-dung-{dossier.code}.pdf")
@@ -340,7 +339,7 @@ def register(request):
     fs = form_set_for(start)
     return render_form(request, "dossiers/forms/mau07_register.html", {
         "form": form, "book": book, "entries": entries, "start": start, "end": end,
-        "issuer": book.unit if book else None, "place": place_of(book.unit) if book else "",
+        "issuer": book.unit if book else None, "place": book.unit.place_on_forms() if book else "",
         "form_label": fs.label(REGISTER), "form_title": fs.titles[REGISTER],
         "title": _("Sổ theo dõi hồ sơ"),
     }, filename=f"so-theo-doi-{book.number.replace('/', '-') if book else 'trong'}-{start:%Y%m%d}-{end:%Y%m%d}.pdf")

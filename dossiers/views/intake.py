@@ -120,14 +120,6 @@ def _daily_number(code: str) -> str:
     return tail if tail.isdigit() and tail != code else ""
 
 
-def _place(unit) -> str:
-    while unit is not None:
-        if unit.place:
-            return unit.place
-        unit = unit.parent
-    return ""
-
-
 # --- JSON for the intake page -----------------------------------------------------------------
 
 
@@ -371,7 +363,7 @@ def render_receipt(request, dossier: Dossier):
         "book": book.number if book else "",  # "Quyển số" (issue 14; none for an imported dossier)
         "book_number": dossier.register_number or "",  # "Số thứ tự" in that book
         "form_label": fs.label(RECEIPT),
-        "place": _place(unit),
+        "place": unit.place_on_forms(),
         "doc_date": received.date(),
         "received": received,
         "due_at": due_at,
@@ -434,7 +426,7 @@ def counter_slip(request, kind: str):
             context = {
                 "kind": kind,
                 "unit": unit,
-                "place": _place(unit),
+                "place": unit.place_on_forms(),
                 "doc_date": timezone.localdate(),
                 "procedure": data["procedure"],
                 "applicant": form.applicant(),

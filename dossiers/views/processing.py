@@ -11,7 +11,6 @@ fresh, with the conflict message and status 409.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -29,11 +28,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dossiers import core, hooks
+from dossiers import hooks
 from dossiers.action_forms import ACTION_FORMS, AssignForm, DossierFilterForm, SearchForm
 from dossiers.roles import ASSIGNEE_ROLES, LEADER
 from dossiers.errors import ConflictError, DossierError, ForbiddenError
 from dossiers.models import Dossier, DossierStep, Unit
+from dossiers.presenters.detail import ON_THE_SPOT, current_or_next_step, detail_page
 from dossiers.roles import role_group_name, user_roles
 from dossiers.selectors import (
     COUNT_CAP, COUNTED_STATES, calendar_get, count_capped, dossier_counts_by_state_shared, dossier_get_for_user,
@@ -42,15 +42,12 @@ from dossiers.selectors import (
 )
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
-from dossiers.workflow import OPEN_STATES, Action, DossierState, action_label
+from dossiers.workflow import OPEN_STATES, Action, DossierState
 from onecua.forms import add_service_errors
 
 S = DossierState
 PAGE_SIZE = 30
 
-#: the counter's one-sitting "4 tại chỗ" (receive, appraise, approve and return at the desk):
-#: the core's approval from the counter, then the return
-ON_THE_SPOT = "on-the-spot"
 
 # Due soonest first. ``due_date`` is the local date of ``due_at``, so leading with it changes
 # nothing in the order, but lets PostgreSQL walk the open dossiers' index ``monitoring_open_due``
@@ -244,24 +241,6 @@ def search(request):
 # --- the dossier page ------------------------------------------------------------------------
 
 
-@dataclass
-class PageAction:
-    name: str
-    label: str
-    confirm: str
-    form: object
-    is_open: bool = False
-    danger: bool = False
-    button: str = ""
-
-
-def _current_or_next_step(steps: list[DossierStep]) -> DossierStep | None:
-    processing = [s for s in steps if s.kind == DossierStep.Kind.PROCESSING]
-    return next((s for s in processing if s.state == DossierStep.State.CURRENT), None) or next(
-        (s for s in processing if s.state == DossierStep.State.WAITING), None
-    )
-
-
 def _officers(unit: Unit | None):
     """Whom an assignment may choose: the officers and leaders (``ASSIGNEE_ROLES``) of the unit
     holding the step."""
@@ -274,59 +253,10 @@ def _officers(unit: Unit | None):
     )
 
 
-def _available(dossier: Dossier, user, steps: list[DossierStep]) -> list[str]:
-    """What the user may do now (``dossiers.core``, D17); "4 tại chỗ" is the counter's approval
-    and return in one sitting."""
-    case = lifecycle.case_of(dossier, steps=steps)
-    names = core.actions_available(case, lifecycle.actor_of(user))
-    if Action.APPROVE in names and dossier.state == S.RECEIVED:
-        names[names.index(Action.APPROVE)] = ON_THE_SPOT
-    return names
-
-
-def _confirm_text(action: str, dossier: Dossier, steps: list[DossierStep]) -> tuple[str, str]:
-    """(what will happen, the button's words) for an action on this dossier."""
-    code = dossier.code
-    due = f"{dossier.due_date:%d/%m/%Y}" if dossier.due_date else "—"
-    step = _current_or_next_step(steps)
-    if action == Action.TRANSFER:
-        current = next((s for s in steps if s.kind == DossierStep.Kind.PROCESSING and s.state == DossierStep.State.CURRENT), None)
-        target = next((s for s in steps if s.kind == DossierStep.Kind.PROCESSING and s.state == DossierStep.State.WAITING
-                       and (current is None or s.order > current.order)), None)
-        if dossier.state == S.RECEIVED:
-            return (_("Chuyển hồ sơ cho %(unit)s (bước “%(step)s”) để giải quyết?") % {"unit": target.unit.name, "step": target.name},
-                    _("Chuyển xử lý"))
-        return (_("Hoàn thành bước này và chuyển hồ sơ sang %(unit)s (bước “%(step)s”)?") % {"unit": target.unit.name, "step": target.name},
-                _("Chuyển hồ sơ"))
-    texts = {
-        Action.ACCEPT: (_("Tiếp nhận hồ sơ %(code)s? Thời hạn giải quyết bắt đầu tính từ lúc này.") % {"code": code}, _("Tiếp nhận")),
-        Action.REJECT: (_("Không tiếp nhận hồ sơ %(code)s? Người nộp được thông báo lý do; hồ sơ không được tính.") % {"code": code}, _("Không tiếp nhận")),
-        Action.ASSIGN: (_("Giao hồ sơ cho chuyên viên của %(unit)s xử lý?") % {"unit": (step.unit.name if step else dossier.current_unit.name)}, _("Giao xử lý")),
-        Action.SEND_BACK: (_("Trả hồ sơ về bước trước để xử lý lại? Ghi rõ lý do."), _("Trả lại bước trước")),
-        Action.SKIP_STEP: (_("Đánh dấu bước không cần thực hiện? Bước được ghi là bỏ qua, không đánh giá đúng hạn."), _("Bỏ qua bước")),
-        Action.REQUEST_SUPPLEMENT: (_("Trả hồ sơ để người nộp bổ sung? Thời hạn tạm dừng đến khi nhận đủ bổ sung; sau khi lưu, in Phiếu yêu cầu bổ sung (Mẫu 02).") , _("Yêu cầu bổ sung")),
-        Action.RESUME: (_("Đã nhận đủ hồ sơ bổ sung? Thời hạn tiếp tục tính và ngày hẹn trả lùi tương ứng (hiện là %(due)s).") % {"due": due}, _("Nhận bổ sung")),
-        Action.APPROVE: (_("Phê duyệt kết quả hồ sơ %(code)s? Kết quả chuyển về %(unit)s chờ trả cho người nộp.") % {"code": code, "unit": dossier.receiving_unit.name}, _("Phê duyệt")),
-        Action.REFUSE: (_("Từ chối giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; văn bản từ chối được trả cho người nộp.") % {"code": code}, _("Từ chối giải quyết")),
-        Action.STOP: (_("Dừng giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; Thông báo dừng giải quyết (Mẫu 05) được trả cho người nộp.") % {"code": code}, _("Dừng giải quyết")),
-        Action.APOLOGIZE: (_("Lập Văn bản xin lỗi và đề nghị gia hạn (Mẫu 04)? Chỉ được hẹn lại một lần, vào một ngày làm việc; hồ sơ vẫn tính trễ hạn theo ngày hẹn %(due)s.") % {"due": due}, _("Lập văn bản xin lỗi")),
-        Action.RETURN_RESULT: (_("Trả kết quả hồ sơ %(code)s cho %(name)s?") % {"code": code, "name": dossier.applicant_name}, _("Trả kết quả")),
-        Action.WITHDRAW: (_("Rút hồ sơ %(code)s theo đề nghị của người nộp? Hồ sơ kết thúc.") % {"code": code}, _("Rút hồ sơ")),
-        ON_THE_SPOT: (_("Giải quyết tại chỗ: phê duyệt và trả kết quả hồ sơ %(code)s ngay bây giờ?") % {"code": code}, _("Giải quyết tại chỗ")),
-    }
-    return texts[action]
-
-
-def _action_label(action: str, dossier: Dossier | None = None) -> str:
-    if action == ON_THE_SPOT:
-        return _("Giải quyết tại chỗ")
-    return action_label(action, from_state=dossier.state if dossier is not None else "")
-
-
 def _make_form(action: str, data, dossier: Dossier, user, steps: list[DossierStep]):
     form_class = ACTION_FORMS[action]
     if form_class is AssignForm:
-        step = _current_or_next_step(steps)
+        step = current_or_next_step(steps)
         unit = step.unit if step else dossier.current_unit
         officers = _officers(unit)
         if LEADER not in user_roles(user):  # an officer takes the dossier himself (D17)
@@ -343,45 +273,12 @@ def _make_form(action: str, data, dossier: Dossier, user, steps: list[DossierSte
 
 
 def _render_detail(request, dossier: Dossier, *, bound: tuple[str, object] | None = None, status: int = 200):
-    user = request.user
-    steps = list(dossier.steps.select_related("unit", "assigned_to").order_by("order"))
-    events = list(dossier.events.select_related("unit", "to_unit").order_by("at", "id"))
-    pauses = list(dossier.pauses.select_related("requested_by", "completed_by").order_by("requested_at"))
-    # Assignments record the officer's username: show their name.
-    usernames = {e.data.get("officer") for e in events if isinstance(e.data, dict) and e.data.get("officer")}
-    if usernames:
-        names = {
-            u.username: (u.get_full_name() or u.username)
-            for u in get_user_model().objects.filter(username__in=usernames).only("username", "first_name", "last_name")
-        }
-        for e in events:
-            if isinstance(e.data, dict) and e.data.get("officer"):
-                e.officer_name = names.get(e.data["officer"], e.data["officer"])
-    actions = []
-    for name in _available(dossier, user, steps):
-        if bound and bound[0] == name:
-            form, is_open = bound[1], True
-        else:
-            form, is_open = _make_form(name, None, dossier, user, steps), False
-        confirm, button = _confirm_text(name, dossier, steps)
-        actions.append(PageAction(
-            name=name, label=_action_label(name, dossier), confirm=confirm, form=form, is_open=is_open, button=button,
-            danger=name in (Action.REFUSE, Action.WITHDRAW, Action.REJECT, Action.STOP),
-        ))
-    if bound and bound[0] not in {a.name for a in actions}:
-        # The action is no longer on offer (e.g. a transfer at the last step): say why anyway.
-        for error in bound[1].non_field_errors():
-            messages.error(request, error)
-    dossier.deadline = deadline_label(dossier, timezone.localdate(), calendar_get(), now=timezone.now())
-    coordinating = []
-    for s in steps:
-        if s.kind == DossierStep.Kind.PROCESSING and s.unit_id != dossier.resolving_unit_id and s.unit not in coordinating:
-            coordinating.append(s.unit)
-    return render(request, "dossiers/detail.html", {
-        "dossier": dossier, "steps": steps, "events": events, "pauses": pauses, "actions": actions,
-        "coordinating": coordinating, "title": dossier.code,
-        "panels": hooks.panels(hooks.PAGE_PANELS, request, dossier),
-    }, status=status)
+    context, lost_errors = detail_page(dossier, request.user, make_form=_make_form, bound=bound)
+    for error in lost_errors:
+        messages.error(request, error)
+    context["panels"] = hooks.panels(hooks.PAGE_PANELS, request, dossier)
+    return render(request, "dossiers/detail.html", context, status=status)
+
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from dossiers.models import StaffProfile
 from dossiers.roles import LEADER, role_group_name, roles_sync
 from reporting import selectors as rs
-from reporting import views as report_views
+from reporting import presenters as report_presenters
 from reporting.periods import Period
 from tests.e2e.conftest import SCREENSHOTS
 from tests.reporting import scenario
@@ -122,7 +122,7 @@ def test_leader_report(page, screenshot, world, monkeypatch):
     assert list(total[2:13]) == shown
 
     # A long export (forced: every export counts as long) runs as a task with a progress bar.
-    monkeypatch.setattr(report_views, "ASYNC_EXPORT_MIN_ROWS", 0)
+    monkeypatch.setattr(report_presenters, "ASYNC_EXPORT_MIN_ROWS", 0)
     pg.reload()
     pg.wait_for_load_state("networkidle")
     assert pg.locator("a[data-export='pdf']").get_attribute("data-async-url")

@@ -205,6 +205,9 @@ MATRIX: list[Row] = [
     Row("dossiers:calendar", page()),
     Row("dossiers:calendar_year", page(), kwargs=lambda o: {"year": 2022}),
     Row("dossiers:calendar_override", page(has(ADMINISTRATOR)), query="date=2022-03-05"),
+    # --- reorganisations (D20): administrators only
+    Row("dossiers:reorganisation", page(has(ADMINISTRATOR))),
+    Row("dossiers:reorganisation_progress", page(has(ADMINISTRATOR)), query="ids=1,2"),
     # --- reports (leaders of their subtree, administrators)
     Row("reporting:report_quarterly", page(SUPERVISORS), query="year=2022&quarter=1&source=direct"),
     Row("reporting:report_trend", page(SUPERVISORS), query="year=2022&quarter=1&source=direct"),

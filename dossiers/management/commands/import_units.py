@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dossiers.services.catalogue import ImportFileError, units_import
+from dossiers.services.catalogue import units_import
+from dossiers.services.import_errors import ImportFileError
 
 
 class CatalogueImportCommand(BaseCommand):

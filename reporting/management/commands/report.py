@@ -12,14 +12,13 @@ failed identity, an unknown unit or a bad period exit non-zero, writing nothing.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
 from dossiers.models import Unit
+from onecua.files import file_write_atomically
 from reporting import formats
 from reporting.hooks import report_json_extend
 from reporting.periods import BASES, KINDS, PeriodError, period_from_params
@@ -82,17 +81,7 @@ class Command(BaseCommand):
 
     def _write(self, data: str | bytes, output: str | None) -> None:
         if output:
-            # Write a temporary file next to the target and rename it: a failure leaves nothing.
-            directory = os.path.dirname(os.path.abspath(output))
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".report-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-                os.replace(tmp, output)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            file_write_atomically(output, data, prefix=".report-")  # a failure leaves nothing
             self.stderr.write(f"Đã ghi {output}.")
             return
         if isinstance(data, str):

@@ -1,0 +1,1 @@
+"""Presenters: a page's context laid out from what the selectors and services give (one module per page)."""
