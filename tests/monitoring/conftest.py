@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from dossiers.calendar import LOCAL_TZ
-from dossiers.models import Dossier, Field, Procedure, ProcedureStep, StaffProfile, Unit
+from dossiers.models import Dossier, DossierStep, Field, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import COUNTER_CLERK, LEADER, OFFICER, role_group_name, roles_sync
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -198,10 +198,12 @@ def make_board(w) -> dict:
     b["paused_late"] = place(register(w, w.days5, None), due=today - timedelta(days=4),
                              paused_on=today - timedelta(days=1), officer=w.off_just, unit=w.justice)
     b["later"] = place(register(w, w.build5, None), due=today + timedelta(days=10), officer=w.off_build, unit=w.building)
-    b["district"] = place(
-        register(w, w.days5, None, receiving_unit=w.district, resolving_unit=w.district), due=today - timedelta(days=1),
-        unit=w.district,
-    )
+    # A district-led dossier (one imported from 2022, when this procedure had a district lead):
+    # D19 refuses that at intake today, so the lead is set by hand like the deadline facts.
+    district = register(w, w.days5, None, receiving_unit=w.district)
+    Dossier.objects.filter(pk=district.pk).update(resolving_unit=w.district)
+    DossierStep.objects.filter(dossier=district, unit=w.justice).update(unit=w.district)
+    b["district"] = place(district, due=today - timedelta(days=1), unit=w.district)
     b["hours_late"] = place(register(w, w.hours4, None), due=today, due_at=timezone.now() - timedelta(minutes=1),
                             officer=w.off_just, unit=w.justice)
     d = lifecycle.dossier_transfer(dossier=register(w, w.days5, None), actor=None)  # handed over (D18)
