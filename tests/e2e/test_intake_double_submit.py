@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from dossiers.models import Dossier
 from dossiers.services import lifecycle
@@ -37,7 +38,15 @@ def _fill_and_double_click(pg, w) -> list[str]:
     pg.mouse.click(x, y)
     pg.wait_for_timeout(400)
     pg.mouse.click(x, y)
-    pg.wait_for_url(re.compile(r"/giay-tiep-nhan/"))
+    # The second click cancels the browser's first navigation; waiting on it may then end with
+    # "net::ERR_ABORTED" before the second one's answer arrives: wait for that one.
+    for attempt in range(3):
+        try:
+            pg.wait_for_url(re.compile(r"/giay-tiep-nhan/"))
+            break
+        except PlaywrightError as exc:
+            if "ERR_ABORTED" not in str(exc) or attempt == 2:
+                raise
     pg.wait_for_load_state("networkidle")
     return posts
 
