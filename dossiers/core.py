@@ -189,6 +189,8 @@ class Case:
     unit_name: Callable[[int | None], str] = lambda uid: f"đơn vị #{uid}"
     #: makes a pause record from its field values (the shell: an unsaved model instance)
     make_pause: Callable[..., Any] = lambda **values: SimpleNamespace(**values)
+    #: unit id → its successor's id, for the units a reorganisation ended (D20)
+    successors: Mapping[int, int] = field(default_factory=dict)
 
     # -- reads --
     def ordered(self) -> list:
@@ -223,12 +225,28 @@ def case_position(case: Case) -> str:
     return f"{case.unit_name(d.receiving_unit_id)} (bộ phận một cửa)"
 
 
+def counter_chain(case: Case) -> list[int]:
+    """The receiving counter, then, when a reorganisation ended its unit, the successor's and so
+    on (D20: the receiving unit of a dossier never changes, its counter's work passes to the
+    successor); the last is the counter in force."""
+    units, uid = [], case.d.receiving_unit_id
+    while uid is not None and uid not in units:
+        units.append(uid)
+        uid = case.successors.get(uid)
+    return units
+
+
+def counter_units(case: Case) -> set[int]:
+    """Who acts as the dossier's counter (D17 "counter", D20): every unit of :func:`counter_chain`."""
+    return set(counter_chain(case))
+
+
 def party_units(case: Case, party: str, *, now: bool) -> set[int]:
     """The units that make up `party` for this dossier: `now`, where it is at present; else every
     unit that holds that part in its life (for "may this user act on it at all")."""
     d = case.d
     if party == COUNTER:
-        return {d.receiving_unit_id}
+        return counter_units(case)
     if party == LEAD:
         return {d.resolving_unit_id}
     if party == HOLDER:
@@ -754,7 +772,7 @@ def _resolve(case: Case, ctx: Context, e: Effect, outcome: str, note: str) -> No
     if pause is not None:  # the pause ends with the dossier; its days do not count (D7)
         pause.completed_at = at
         e.pauses.append(pause)
-    d.current_unit_id = d.receiving_unit_id
+    d.current_unit_id = counter_chain(case)[-1]  # the counter in force (its successor's after a reorganisation, D20)
     d.assigned_to_id = None
     ret = next((s for s in case.ordered() if s.kind == RETURN and s.state == WAITING), None)
     if ret is not None:

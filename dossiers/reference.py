@@ -109,6 +109,17 @@ def unit_facts() -> dict[int, "UnitFacts"]:
     return facts
 
 
+def unit_successors() -> dict[int, int]:
+    """Unit id → successor id of every unit a reorganisation ended (D20; a handful of rows):
+    who acts as a dossier's counter once its receiving unit has ended (``core.counter_units``)."""
+    snap = _current()
+    successors = snap["facts"].get("successors")
+    if successors is None:
+        successors = dict(Unit.objects.filter(successor__isnull=False).values_list("pk", "successor_id"))
+        snap["facts"]["successors"] = successors
+    return successors
+
+
 def user_prime(user) -> None:
     """Load the user's roles and staff profile from the snapshot onto this user object, so that
     ``roles.user_roles`` and ``selectors.staff_profile`` answer without a query."""

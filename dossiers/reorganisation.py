@@ -18,8 +18,9 @@ Rules of an entry (old unit O → successor N from date M):
 
 What moves (D20): every open dossier led by O, held by O, or with a pending step at O; in it
 the lead unit, the unit holding it, its pending steps and an open supplement request of O go to
-N. The dossier's code, its receiving unit and its history never change; closed dossiers never
-change. One history event each, dated at the start of M (or at the dossier's receipt when it
+N. A resolved dossier whose result waits at O's counter goes to N's counter (the unit holding
+it; its lead unit, as of every resolved dossier, stays). The dossier's code, its receiving unit
+and its history never change; closed dossiers never change. One history event each, dated at the start of M (or at the dossier's receipt when it
 came later), recording when it was written.
 """
 from __future__ import annotations

@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers import core, workflow
-from dossiers.models import Dossier, DossierStep
+from dossiers import core, reference, workflow
+from dossiers.models import Dossier, DossierStep, Unit
 from dossiers.selectors import calendar_get
 from dossiers.services import lifecycle
 from dossiers.templatetags.onecua import deadline_label
@@ -78,7 +78,7 @@ def confirm_text(action: str, dossier: Dossier, steps: list[DossierStep]) -> tup
         Action.SKIP_STEP: (_("Đánh dấu bước không cần thực hiện? Bước được ghi là bỏ qua, không đánh giá đúng hạn."), _("Bỏ qua bước")),
         Action.REQUEST_SUPPLEMENT: (_("Trả hồ sơ để người nộp bổ sung? Thời hạn tạm dừng đến khi nhận đủ bổ sung; sau khi lưu, in Phiếu yêu cầu bổ sung (Mẫu 02).") , _("Yêu cầu bổ sung")),
         Action.RESUME: (_("Đã nhận đủ hồ sơ bổ sung? Thời hạn tiếp tục tính và ngày hẹn trả lùi tương ứng (hiện là %(due)s).") % {"due": due}, _("Nhận bổ sung")),
-        Action.APPROVE: (_("Phê duyệt kết quả hồ sơ %(code)s? Kết quả chuyển về %(unit)s chờ trả cho người nộp.") % {"code": code, "unit": dossier.receiving_unit.name}, _("Phê duyệt")),
+        Action.APPROVE: (_("Phê duyệt kết quả hồ sơ %(code)s? Kết quả chuyển về %(unit)s chờ trả cho người nộp.") % {"code": code, "unit": return_unit(dossier, []).name}, _("Phê duyệt")),
         Action.REFUSE: (_("Từ chối giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; văn bản từ chối được trả cho người nộp.") % {"code": code}, _("Từ chối giải quyết")),
         Action.STOP: (_("Dừng giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; Thông báo dừng giải quyết (Mẫu 05) được trả cho người nộp.") % {"code": code}, _("Dừng giải quyết")),
         Action.APOLOGIZE: (_("Lập Văn bản xin lỗi và đề nghị gia hạn (Mẫu 04)? Chỉ được hẹn lại một lần, vào một ngày làm việc; hồ sơ vẫn tính trễ hạn theo ngày hẹn %(due)s.") % {"due": due}, _("Lập văn bản xin lỗi")),
@@ -133,5 +133,15 @@ def detail_page(dossier: Dossier, user, *, make_form: Callable, bound: tuple[str
             coordinating.append(s.unit)
     return {
         "dossier": dossier, "steps": steps, "events": events, "pauses": pauses, "actions": actions,
-        "coordinating": coordinating, "title": dossier.code,
+        "coordinating": coordinating, "title": dossier.code, "return_unit": return_unit(dossier, events),
     }, lost_errors
+
+
+def return_unit(dossier: Dossier, events: list) -> Unit:
+    """Where the result goes back to the applicant: the counter that returned it, else the
+    receiving counter, or its successor once a reorganisation ended it (D20)."""
+    returned = next((e for e in reversed(events) if e.action == Action.RETURN_RESULT and e.unit_id), None)
+    if returned is not None:
+        return returned.unit
+    chain = core.counter_chain(core.Case(d=dossier, steps=[], pauses=[], successors=reference.unit_successors()))
+    return dossier.receiving_unit if chain[-1] == dossier.receiving_unit_id else Unit.objects.get(pk=chain[-1])

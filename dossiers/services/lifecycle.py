@@ -191,7 +191,7 @@ def case_of(dossier: Dossier, *, steps: list | None = None, pauses: list | None 
         steps = list(dossier.steps.all()) if _prefetched(dossier, "steps") else list(dossier.steps.order_by("order"))
     if pauses is None:
         pauses = list(dossier.pauses.all()) if _prefetched(dossier, "pauses") else list(dossier.pauses.all())
-    return core.Case(d=dossier, steps=steps, pauses=pauses, unit_name=_unit_names())
+    return core.Case(d=dossier, steps=steps, pauses=pauses, unit_name=_unit_names(), successors=reference.unit_successors())
 
 
 def _prefetched(dossier: Dossier, name: str) -> bool:

@@ -10,7 +10,8 @@ successor), and moves the open dossiers in batches:
   again) is a no-op.
 - **Moving** (:func:`reorganisation_move`) takes the open dossiers at the old unit in batches,
   each batch one transaction: lock the rows, move the lead unit, the unit holding the dossier,
-  its pending steps and an open supplement request of the old unit to the successor, bump the
+  its pending steps and an open supplement request of the old unit to the successor (and a
+  result waiting at the old unit's counter to the successor's counter, its lead unchanged), bump the
   version, write one ``DossierEvent`` (action ``reorganise``, dated at the start of the
   effective date, ``data.recorded_at`` = when it was written) and one ``DossierMove`` per
   dossier, and the transition hooks' rows (the ``dossier.moved`` webhook). A dossier is a
@@ -55,6 +56,9 @@ logger = logging.getLogger(__name__)
 
 #: open dossiers (D20): received and not resolved, and online submissions not yet accepted
 MOVABLE_STATES = tuple(sorted(OPEN_STATES | {DossierState.SUBMITTED}))
+#: resolved, the result not yet given back: held by a counter, which passes to the successor's
+#: counter (only where the dossier is held; its lead unit stays, as for every resolved dossier)
+WAITING_RESULT_STATES = (DossierState.APPROVED, DossierState.REFUSED, DossierState.STOPPED)
 PENDING_STEPS = (DossierStep.State.WAITING, DossierStep.State.CURRENT)
 BATCH = 2000
 
@@ -123,10 +127,12 @@ def entries_read_checked(rows_or_file, *, today: date | None = None) -> rules.Ch
 
 
 def _candidates(old_id: int):
-    """Open dossiers led by, held by, or with a pending step at the old unit."""
+    """Open dossiers led by, held by, or with a pending step at the old unit, and results
+    waiting at its counter."""
     steps = DossierStep.objects.filter(unit_id=old_id, state__in=PENDING_STEPS).values("dossier_id")
-    return Dossier.objects.filter(state__in=MOVABLE_STATES).filter(
-        Q(resolving_unit_id=old_id) | Q(current_unit_id=old_id) | Q(pk__in=steps))
+    return Dossier.objects.filter(
+        Q(state__in=MOVABLE_STATES) & (Q(resolving_unit_id=old_id) | Q(current_unit_id=old_id) | Q(pk__in=steps))
+        | Q(state__in=WAITING_RESULT_STATES, current_unit_id=old_id))
 
 
 def _candidate_ids(old_id: int, reorg: Reorganisation) -> list[int]:
@@ -135,6 +141,7 @@ def _candidate_ids(old_id: int, reorg: Reorganisation) -> list[int]:
     open_ = Dossier.objects.filter(state__in=MOVABLE_STATES)
     ids = set(open_.filter(resolving_unit_id=old_id).values_list("pk", flat=True))
     ids |= set(open_.filter(current_unit_id=old_id).values_list("pk", flat=True))
+    ids |= set(Dossier.objects.filter(state__in=WAITING_RESULT_STATES, current_unit_id=old_id).values_list("pk", flat=True))
     stepped = set(DossierStep.objects.filter(unit_id=old_id, state__in=PENDING_STEPS).values_list("dossier_id", flat=True))
     ids |= set(open_.filter(pk__in=list(stepped - ids)).values_list("pk", flat=True)) if stepped - ids else set()
     ids -= set(DossierMove.objects.filter(reorganisation=reorg).values_list("dossier_id", flat=True))
@@ -167,7 +174,7 @@ def preview(entries: Iterable[rules.Entry], *, recorded: Iterable[rules.Entry] =
         old = Unit.objects.get(code=e.old_code)
         new = Unit.objects.get(code=e.successor_code)
         counts = _candidates(old.pk).aggregate(
-            total=Count("pk"), lead=Count("pk", filter=Q(resolving_unit_id=old.pk)),
+            total=Count("pk"), lead=Count("pk", filter=Q(resolving_unit_id=old.pk, state__in=MOVABLE_STATES)),
             held=Count("pk", filter=Q(current_unit_id=old.pk)))
         rows.append(PreviewRow(old_code=old.code, old_name=old.name, successor_code=new.code, successor_name=new.name,
                                effective_date=e.effective_date, legal_basis=e.legal_basis, total=counts["total"],
@@ -346,17 +353,19 @@ def _move_batch_pg(reorg: Reorganisation, ids: list[int]) -> int:
     start = rules.move_at(reorg.effective_date, None)
     recorded_at = timezone.now()
     pending = [str(s) for s in PENDING_STEPS]
+    movable = [str(s) for s in MOVABLE_STATES]
     moment = "GREATEST(%s::timestamptz, COALESCE(d.received_at, %s::timestamptz))"
     with transaction.atomic(), connection.cursor() as cur:
         locked = list(Dossier.objects.raw(
             f"SELECT {_HOOK_COLUMNS}, {moment} AS move_at, (SELECT e.due_date FROM {event} e WHERE e.dossier_id = d.id "
             f"AND e.at <= {moment} ORDER BY e.at DESC, e.id DESC LIMIT 1) AS due_then FROM {dossier} d "
-            f"WHERE d.id = ANY(%s::bigint[]) AND d.state = ANY(%s) AND (d.resolving_unit_id = %s OR d.current_unit_id = %s "
+            f"WHERE d.id = ANY(%s::bigint[]) AND (d.state = ANY(%s) AND (d.resolving_unit_id = %s OR d.current_unit_id = %s "
             f"OR EXISTS (SELECT 1 FROM {step} s WHERE s.dossier_id = d.id AND s.unit_id = %s AND s.state = ANY(%s))) "
+            f"OR d.state = ANY(%s) AND d.current_unit_id = %s) "
             f"AND NOT EXISTS (SELECT 1 FROM {move} m WHERE m.dossier_id = d.id AND m.reorganisation_id = %s) "
             f"ORDER BY d.id FOR UPDATE OF d",
-            [start, start, start, start, _int_array(ids), [str(s) for s in MOVABLE_STATES], old_id, old_id, old_id,
-             pending, reorg.pk]))
+            [start, start, start, start, _int_array(ids), movable, old_id, old_id, old_id,
+             pending, [str(s) for s in WAITING_RESULT_STATES], old_id, reorg.pk]))
         if not locked:
             return 0
         got = _int_array(d.pk for d in locked)
@@ -366,14 +375,14 @@ def _move_batch_pg(reorg: Reorganisation, ids: list[int]) -> int:
         cur.execute(f"UPDATE {pause} SET unit_id = %s WHERE dossier_id = ANY(%s::bigint[]) AND unit_id = %s "
                     f"AND completed_at IS NULL", [new_id, got, old_id])
         now = timezone.now()
-        cur.execute(f"UPDATE {dossier} SET resolving_unit_id = CASE WHEN resolving_unit_id = %s THEN %s "
+        cur.execute(f"UPDATE {dossier} SET resolving_unit_id = CASE WHEN resolving_unit_id = %s AND state = ANY(%s) THEN %s "
                     f"ELSE resolving_unit_id END, current_unit_id = CASE WHEN current_unit_id = %s THEN %s "
                     f"ELSE current_unit_id END, version = version + 1, updated_at = %s WHERE id = ANY(%s::bigint[])",
-                    [old_id, new_id, old_id, new_id, now, got])
+                    [old_id, movable, new_id, old_id, new_id, now, got])
         note = rules.move_note(reorg.legal_basis)
         events, rows = [], []
         for d in locked:
-            lead, held = d.resolving_unit_id == old_id, d.current_unit_id == old_id
+            lead, held = d.resolving_unit_id == old_id and d.state in MOVABLE_STATES, d.current_unit_id == old_id
             moved_parts = [p for p, yes in (("lead", lead), ("current", held), ("steps", d.pk in with_steps)) if yes]
             if lead:
                 d.resolving_unit_id = new_id
@@ -434,8 +443,8 @@ def _move_batch_orm(reorg: Reorganisation, ids: list[int]) -> int:
         DossierPause.objects.filter(dossier_id__in=got, unit_id=old_id, completed_at__isnull=True).update(unit_id=new_id)
         now = timezone.now()
         Dossier.objects.filter(pk__in=got).update(
-            resolving_unit_id=Case(When(resolving_unit_id=old_id, then=Value(new_id)), default=F("resolving_unit_id"),
-                                   output_field=BigIntegerField()),
+            resolving_unit_id=Case(When(resolving_unit_id=old_id, state__in=MOVABLE_STATES, then=Value(new_id)),
+                                   default=F("resolving_unit_id"), output_field=BigIntegerField()),
             current_unit_id=Case(When(current_unit_id=old_id, then=Value(new_id)), default=F("current_unit_id"),
                                  output_field=BigIntegerField()),
             version=F("version") + 1, updated_at=now,
@@ -443,7 +452,7 @@ def _move_batch_orm(reorg: Reorganisation, ids: list[int]) -> int:
         events, moves = [], []
         note = rules.move_note(reorg.legal_basis)
         for d in locked:
-            lead, held = d.resolving_unit_id == old_id, d.current_unit_id == old_id
+            lead, held = d.resolving_unit_id == old_id and d.state in MOVABLE_STATES, d.current_unit_id == old_id
             moved_parts = [p for p, yes in (("lead", lead), ("current", held), ("steps", d.pk in with_steps)) if yes]
             if lead:
                 d.resolving_unit_id = new_id

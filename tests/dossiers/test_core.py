@@ -227,6 +227,48 @@ def test_another_units_leader_is_told_who_may_approve():
     assert exc.value.message == "Chỉ lãnh đạo Sở Tư pháp (cơ quan chủ trì) được phê duyệt hồ sơ này."
 
 
+def test_after_a_reorganisation_the_successors_counter_returns_the_result_and_no_other_counter_does():
+    """D20: the receiving unit of a dossier never changes; once a reorganisation ended it, its
+    successor's counter (and the successor's successor) takes its part, no other unit's."""
+    case = _case()
+    _sys(case, "transfer")
+    _sys(case, "transfer")
+    _sys(case, "approve")
+    successor, next_successor = 21, 22
+    clerk_of = lambda unit: core.Actor(unit_id=unit, roles=frozenset({COUNTER_CLERK}), user_id=unit + 100)  # noqa: E731
+    with pytest.raises(ForbiddenError):
+        core.check("return-result", case, clerk_of(successor))  # not ended yet: only the receiving counter
+
+    case.successors = {COUNTER_UNIT: successor, successor: next_successor, 77: 78}
+    core.check("return-result", case, clerk_of(successor))
+    core.check("return-result", case, clerk_of(next_successor))
+    core.check("return-result", case, clerk_of(COUNTER_UNIT))  # its own clerks' accounts still name it
+    for unit in (OTHER, 78, LEAD):
+        with pytest.raises(ForbiddenError):
+            core.check("return-result", case, clerk_of(unit))
+    assert core.counter_units(case) == {COUNTER_UNIT, successor, next_successor}
+    assert core.counter_chain(case) == [COUNTER_UNIT, successor, next_successor]  # the last is the counter in force
+    case.successors = {COUNTER_UNIT: successor, successor: COUNTER_UNIT}  # a cycle (never recorded) ends the walk
+    assert core.counter_units(case) == {COUNTER_UNIT, successor}
+
+
+def test_an_approved_result_waits_at_the_counter_in_force():
+    """Approved after the receiving unit ended: the result goes to its successor's counter (whose
+    lists show it), not to the ended one; without a reorganisation, to the receiving counter."""
+    plain = _case()
+    _sys(plain, "transfer")
+    _sys(plain, "transfer")
+    _sys(plain, "approve")
+    assert plain.d.current_unit_id == COUNTER_UNIT
+
+    case = _case()
+    _sys(case, "transfer")
+    _sys(case, "transfer")
+    case.successors = {COUNTER_UNIT: 21, 21: 22}
+    _sys(case, "approve")
+    assert (case.d.state, case.d.current_unit_id, case.d.receiving_unit_id) == (S.APPROVED, 22, COUNTER_UNIT)
+
+
 def test_an_administrator_acts_only_through_a_staff_role():
     case = _case()
     _sys(case, "transfer")

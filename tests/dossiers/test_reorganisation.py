@@ -163,6 +163,48 @@ def test_the_merger_moves_open_dossiers_and_leaves_closed_ones(world, tmp_path):
     assert progress == {district.pk: (2, 2, "done"), commune2.pk: (1, 1, "done")}
 
 
+def test_results_waiting_at_an_ended_counter_go_to_the_successors_counter_which_gives_them_back(world, tmp_path):
+    """C and D were approved in June and wait at the district's counter; the counter ends too. They
+    go to the ward (the unit holding them), keep their lead unit (resolved before the merger) and
+    the ward's clerk, who sees them, gives them back (D17's counter passes to the successor)."""
+    from dossiers.errors import ForbiddenError
+    from dossiers.roles import COUNTER_CLERK
+    from tests.factories import StaffProfileFactory, UserFactory
+
+    org, _procs, d = world
+    ward, district, counter = org["ward"], org["district"], org["district_counter"]
+    other_clerk = UserFactory(username="motcua.khac", role=COUNTER_CLERK)
+    StaffProfileFactory(user=other_clerk, unit=org["commune"])
+    with pytest.raises(ForbiddenError):
+        lc.dossier_check(dossier=Dossier.objects.get(pk=d["C"].pk), action="return-result", user=other_clerk)
+
+    out, _ = _run(_file(tmp_path, MERGER + f"{counter.code},{WARD},2025-07-01,{BASIS}\n"))
+    assert out.splitlines()[0] == f"{DISTRICT} → {WARD} from 2025-07-01: 2 open dossiers to move (2 led, 1 held there)"
+    assert out.splitlines()[2] == f"{counter.code} → {WARD} from 2025-07-01: 3 open dossiers to move (0 led, 3 held there)"
+    for key in "CD":
+        x = Dossier.objects.get(pk=d[key].pk)
+        assert (x.state, x.resolving_unit_id, x.current_unit_id, x.receiving_unit_id) == (
+            "approved", district.pk, ward.pk, counter.pk)
+        move = DossierMove.objects.get(dossier=x)
+        assert (move.from_unit_id, move.to_unit_id, move.lead) == (counter.pk, ward.pk, False)
+        assert x.events.get(action="reorganise").data["moved"] == ["current"]
+    a = Dossier.objects.get(pk=d["A"].pk)  # received at the counter, not handed over: held by the ward now
+    assert (a.resolving_unit_id, a.current_unit_id) == (ward.pk, ward.pk)
+
+    ward_clerk = UserFactory(username="motcua.phuong", role=COUNTER_CLERK)
+    StaffProfileFactory(user=ward_clerk, unit=ward)
+    c = Dossier.objects.get(pk=d["C"].pk)
+    assert "return-result" in lc.dossier_actions_for(dossier=c, user=ward_clerk)
+    with pytest.raises(ForbiddenError):
+        lc.dossier_check(dossier=c, action="return-result", user=other_clerk)
+    c = lc.dossier_return_result(dossier=c, actor=ward_clerk, return_channel="counter", at=at(2025, 7, 2, 9))
+    assert (c.state, c.resolving_unit_id) == ("returned", district.pk)
+    # counted where it was resolved: the district, in the quarter that ended before the merger
+    report = rs.report_figures(period=Period.quarter(2025, 2, "calendar"), source=rs.SOURCE_DIRECT,
+                               today=date(2025, 12, 1))
+    assert _row(report, DISTRICT)["resolved_total"] == 2
+
+
 def test_rerunning_the_same_file_changes_nothing(world, tmp_path):
     _org, _procs, d = world
     path = _file(tmp_path, MERGER)
