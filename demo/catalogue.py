@@ -1,18 +1,29 @@
 """The demo province: units, procedures and step templates from ``demo/data/*.csv`` through the
 normal catalogue imports, its counters, and the demo accounts (published passwords).
 
+The province is shown as it works in December 2026, after the two-level reorganisation of
+1/7/2025 (NĐ 118/2025, domain.md D20): its districts and their communes ended on 30/6/2025
+(``units.csv``, ``valid_to``) and ``reorganisation_2025_07.csv`` names each one's successor
+(recorded through the normal ``import_reorganisation`` service); the former district procedures
+are commune procedures resolved by every commune (``procedures.csv``). The catalogue as it stood
+before (``procedures_before_2025_07.csv``, ``procedure_steps_before_2025_07.csv``) is what the
+demo history of the spring of 2025 is received under (:func:`demo_catalogue_as_of`). The
+province keeps its pre-merger name and codes: only its district and commune levels are
+reorganised in the demo.
+
 Only accounts this module created (marked in :class:`demo.models.DemoAccount`) are ever updated:
 an existing account whose username happens to match a demo one is left alone and reported.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.db import transaction
 
 from demo.models import DemoAccount
-from dossiers.models import Counter, Field, StaffProfile, Unit
+from dossiers.models import Counter, Field, Reorganisation, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, COUNTER_CLERK, LEADER, OFFICER, ROLE_LABELS, role_group_name, roles_sync
 from dossiers.services.catalogue import (
     UNIT_OPTIONAL,
@@ -25,6 +36,9 @@ from dossiers.services.catalogue import (
 )
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
+#: the first day of the two-level local government (NĐ 118/2025; the demo's reorganisation)
+REFORM_DAY = date(2025, 7, 1)
+REORGANISATION_FILE = DEMO_DIR / "reorganisation_2025_07.csv"
 DEMO_SUPERUSER = ("admin", "onecua-admin")
 DEMO_STAFF_PASSWORD = "onecua2026"
 PROVINCE_CENTRE = "000.01.01.H23"
@@ -39,6 +53,14 @@ class DemoStaff:
     first_name: str
     last_name: str
     title: str
+    #: False for the former district's staff: their unit ended on 30/6/2025 and their accounts
+    #: stay only as the actors of the spring-2025 history (they cannot log in)
+    active: bool = True
+
+
+PHUONG_HOA_BINH = "000.41.00.H23"
+XA_LUONG_SON = "000.43.00.H23"
+VPDK_BRANCH = "000.02.13.H23"
 
 
 def _demo_staff() -> list[DemoStaff]:
@@ -49,13 +71,20 @@ def _demo_staff() -> list[DemoStaff]:
         DemoStaff("lanhdao.stp", LEADER, "000.00.12.H23", None, "Quách Thị", "Lan", "Phó Giám đốc Sở Tư pháp"),
         DemoStaff("chuyenvien.stnmt", OFFICER, "000.00.13.H23", None, "Xa Văn", "Đức", "Chuyên viên Phòng Quản lý đất đai"),
         DemoStaff("lanhdao.stnmt", LEADER, "000.00.13.H23", None, "Hà Thị", "Thu", "Phó Giám đốc Sở Tài nguyên và Môi trường"),
-        DemoStaff("chuyenvien.vpdk", OFFICER, "000.21.13.H23", None, "Đinh Thị", "Mai", "Viên chức Chi nhánh Văn phòng Đăng ký đất đai"),
-        DemoStaff("motcua.huyen", COUNTER_CLERK, "000.01.21.H23", 1, "Trần Thị", "Hằng", "Công chức Bộ phận Tiếp nhận và Trả kết quả"),
-        DemoStaff("chuyenvien.huyen", OFFICER, "000.00.21.H23", None, "Lê Văn", "Hùng", "Chuyên viên Phòng Tư pháp"),
-        DemoStaff("lanhdao.huyen", LEADER, "000.00.21.H23", None, "Bùi Thị", "Hạnh", "Phó Chủ tịch UBND thành phố"),
-        DemoStaff("motcua.xa", COUNTER_CLERK, "000.31.21.H23", 1, "Phạm Thị", "Ngọc", "Công chức Văn phòng - Thống kê"),
-        DemoStaff("chuyenvien.xa", OFFICER, "000.31.21.H23", None, "Quách Văn", "Sơn", "Công chức Tư pháp - Hộ tịch"),
-        DemoStaff("lanhdao.xa", LEADER, "000.31.21.H23", None, "Nguyễn Văn", "Thắng", "Chủ tịch UBND phường"),
+        DemoStaff("chuyenvien.vpdk", OFFICER, VPDK_BRANCH, None, "Đinh Thị", "Mai", "Viên chức Chi nhánh Văn phòng Đăng ký đất đai"),
+        DemoStaff("motcua.xa", COUNTER_CLERK, PHUONG_HOA_BINH, 1, "Phạm Thị", "Ngọc", "Công chức Văn phòng - Thống kê"),
+        DemoStaff("chuyenvien.xa", OFFICER, PHUONG_HOA_BINH, None, "Quách Văn", "Sơn", "Công chức Tư pháp - Hộ tịch"),
+        DemoStaff("lanhdao.xa", LEADER, PHUONG_HOA_BINH, None, "Nguyễn Văn", "Thắng", "Chủ tịch UBND phường"),
+        DemoStaff("motcua.luongson", COUNTER_CLERK, XA_LUONG_SON, 1, "Trần Thị", "Hằng", "Công chức Văn phòng - Thống kê"),
+        DemoStaff("chuyenvien.luongson", OFFICER, XA_LUONG_SON, None, "Lê Văn", "Hùng", "Công chức Văn hóa - Xã hội"),
+        DemoStaff("lanhdao.luongson", LEADER, XA_LUONG_SON, None, "Bùi Thị", "Hạnh", "Phó Chủ tịch UBND xã"),
+        # the former UBND thành phố Hòa Bình (ended 30/6/2025): the spring-2025 history's actors
+        DemoStaff("motcua.huyen", COUNTER_CLERK, "000.01.21.H23", 1, "Đỗ Thị", "Huyền",
+                  "Công chức Bộ phận Tiếp nhận và Trả kết quả (đến 30/6/2025)", active=False),
+        DemoStaff("chuyenvien.huyen", OFFICER, "000.00.21.H23", None, "Vũ Văn", "Khánh", "Chuyên viên Phòng Tư pháp (đến 30/6/2025)",
+                  active=False),
+        DemoStaff("lanhdao.huyen", LEADER, "000.00.21.H23", None, "Ngô Thị", "Yến", "Phó Chủ tịch UBND thành phố (đến 30/6/2025)",
+                  active=False),
     ]
 
 
@@ -89,6 +118,7 @@ class DemoAccountRow:
     role: str
     unit: str
     password: str
+    active: bool = True
 
 
 @dataclass
@@ -99,6 +129,8 @@ class DemoResult:
     counters: ImportResult
     users: ImportResult
     accounts: list[DemoAccountRow]
+    #: reorganisation entries recorded by this run (0 when they already were)
+    reorganisations: int = 0
     #: usernames of existing accounts that load_demo did not create, so did not touch
     left_alone: list[str] = field(default_factory=list)
 
@@ -113,10 +145,12 @@ class DemoResult:
 
 @transaction.atomic
 def demo_load(*, stdout=None) -> DemoResult:
-    """Load the demo province (Hòa Bình as in 2022) and its demo accounts; idempotent.
+    """Load the demo province (as in December 2026, with its reorganisation of 1/7/2025) and its
+    demo accounts; idempotent.
 
-    Units, procedures and step templates come from ``demo/data/*.csv`` through the normal imports;
-    counters and accounts are declared above. Only accounts an earlier run created are updated
+    Units, procedures, step templates and the reorganisation come from ``demo/data/*.csv`` through
+    the normal imports (the reorganisation is recorded, its dossiers are moved by the history
+    load); counters and accounts are declared above. Only accounts an earlier run created are updated
     (their passwords are reset only when they no longer match the published demo password, so a
     second run changes nothing); any other account with a demo username is left alone.
     """
@@ -124,17 +158,47 @@ def demo_load(*, stdout=None) -> DemoResult:
     units = units_import(rows_or_file=DEMO_DIR / "units.csv")
     procedures = procedures_import(rows_or_file=DEMO_DIR / "procedures.csv")
     steps = procedure_steps_import(rows_or_file=DEMO_DIR / "procedure_steps.csv")
+    reorganisations = _demo_reorganisation()
     counters = _demo_counters()
     users, accounts, left_alone = _demo_users()
     result = DemoResult(units=units, procedures=procedures, steps=steps, counters=counters, users=users, accounts=accounts,
-                        left_alone=left_alone)
+                        reorganisations=reorganisations, left_alone=left_alone)
     if stdout is not None:
         for label, counts in result.summary():
             stdout.write(f"{label}: {counts}\n")
-        stdout.write("\n" + demo_accounts_table(accounts) + "\n")
+        if reorganisations:
+            stdout.write(f"Reorganisation of 1/7/2025: {reorganisations} entries recorded\n")
+        stdout.write("\n" + demo_accounts_table([a for a in accounts if a.active]) + "\n")
+        former = [a.username for a in accounts if not a.active]
+        if former:
+            stdout.write("Tài khoản của đơn vị đã giải thể (chỉ còn trong lịch sử hồ sơ, không đăng nhập được): "
+                         + ", ".join(former) + "\n")
         if left_alone:
             stdout.write("\nKhông đụng tới các tài khoản có sẵn không do dữ liệu mẫu tạo ra: " + ", ".join(left_alone) + "\n")
     return result
+
+
+def _demo_reorganisation() -> int:
+    """Record the demo's reorganisation of 1/7/2025 (each old unit's successor) through the
+    normal service; a rerun finds it recorded. Its dossiers move when the history is loaded."""
+    from dossiers.services.reorganisation import reorganisation_import
+
+    before = Reorganisation.objects.count()
+    reorganisation_import(REORGANISATION_FILE, move=False)
+    return Reorganisation.objects.count() - before
+
+
+def demo_catalogue_as_of(day: date) -> None:
+    """Put the procedures whose competence changed on 1/7/2025 as they stood on `day`: before
+    it, the district procedures of ``procedures_before_2025_07.csv`` (named district units, the
+    district centres' receipt steps); from it, the catalogue in force. Through the normal
+    imports; dossiers already received keep the lead unit and steps they were given."""
+    if day < REFORM_DAY:
+        procedures_import(rows_or_file=DEMO_DIR / "procedures_before_2025_07.csv")
+        procedure_steps_import(rows_or_file=DEMO_DIR / "procedure_steps_before_2025_07.csv")
+    else:
+        procedures_import(rows_or_file=DEMO_DIR / "procedures.csv")
+        procedure_steps_import(rows_or_file=DEMO_DIR / "procedure_steps.csv")
 
 
 def _counter_sync(unit: Unit, number: int, name: str, field_names: list[str], result: ImportResult) -> None:
@@ -190,13 +254,14 @@ def _demo_users() -> tuple[ImportResult, list[DemoAccountRow], list[str]]:
     centre = Unit.objects.get(code=PROVINCE_CENTRE)
     username, password = DEMO_SUPERUSER
     specs = [(username, password, None, centre, None, {"first_name": "Quản trị", "last_name": "OneCua", "is_staff": True,
-                                                      "is_superuser": True}, "Quản trị viên cấp cao")]
+                                                      "is_superuser": True, "is_active": True}, "Quản trị viên cấp cao")]
     for staff in _demo_staff():
         unit = Unit.objects.get(code=staff.unit_code)
         counter = Counter.objects.get(unit=unit, number=staff.counter_number) if staff.counter_number else None
         # Only administrators reach the Django admin; everyone else works in the OneCua pages.
         attrs = {"first_name": staff.first_name, "last_name": staff.last_name,
                  "is_staff": staff.role == ADMINISTRATOR, "is_superuser": False}
+        attrs["is_active"] = staff.active
         specs.append((staff.username, DEMO_STAFF_PASSWORD, staff.role, unit, counter, attrs, staff.title))
 
     for username, password, role, unit, counter, attrs, title in specs:
@@ -206,10 +271,10 @@ def _demo_users() -> tuple[ImportResult, list[DemoAccountRow], list[str]]:
             continue
         created = user is None
         if created:
-            user = User.objects.create(username=username, **attrs, is_active=True)
+            user = User.objects.create(username=username, **attrs)
             DemoAccount.objects.create(user=user)
         changed = False
-        for attr, value in {**attrs, "is_active": True}.items():
+        for attr, value in attrs.items():
             if getattr(user, attr) != value:
                 setattr(user, attr, value)
                 changed = True
@@ -232,7 +297,8 @@ def _demo_users() -> tuple[ImportResult, list[DemoAccountRow], list[str]]:
             changed = True
         result.tally(created=created, changed=changed)
         label = str(ROLE_LABELS[role]) if role else "Quản trị cấp cao (superuser)"
-        accounts.append(DemoAccountRow(username=username, role=label, unit=unit.name, password=password))
+        accounts.append(DemoAccountRow(username=username, role=label, unit=unit.name, password=password,
+                                       active=attrs["is_active"]))
     return result, accounts, left_alone
 
 

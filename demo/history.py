@@ -1,7 +1,8 @@
-"""Demo dossier histories: a quarter of realistic work, and realistic history rows for tests.
+"""Demo dossier histories: realistic work, and realistic history rows for tests.
 
 :func:`demo_dossiers_load` fills a demo database (after ``catalogue.demo_load``) with about a
-thousand dossiers received over the last 90 days, driven through the lifecycle services with
+thousand dossiers received over the last 90 days, and, from 1/7/2025 on, as many again in the
+spring of 2025 before the reorganisation (:func:`demo_windows`), driven through the lifecycle services with
 their own timestamps and the demo staff as actors, so that every page, worklist and report has
 something true to show: every outcome (approved and returned, refused, withdrawn), dossiers
 waiting for a supplement and resumed ones, apologies (on time and late), overdue ones, "4 tại
@@ -27,13 +28,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from dossiers import calendar as wcal
-from dossiers.models import Channel, Dossier, Procedure, ProcedureStep, ReturnChannel, StaffProfile, Unit
+from demo.catalogue import REFORM_DAY, demo_catalogue_as_of
+from dossiers.models import Channel, Dossier, Procedure, ProcedureStep, Reorganisation, ReturnChannel, StaffProfile, Unit
 from dossiers.roles import COUNTER_CLERK, LEADER, OFFICER, role_group_name
 from dossiers.selectors import calendar_get
+from dossiers.workflow import OPEN_STATES, Action, DossierState, action_allowed
 
 LOCAL_TZ = wcal.LOCAL_TZ
 DEMO_SEED = 20220315
 DEMO_DAYS = 90
+#: the first receipt of the demo's spring of 2025 (regulatory Q2/2025 begins on 15/3)
+PRE_REFORM_FIRST = date(2025, 3, 15)
 
 # --- people -----------------------------------------------------------------------------------
 
@@ -328,6 +333,10 @@ def history_rows_random(
         p = rng.choices(procedures, weights)[0]
         channel = _channel(rng, p)
         day = start + timedelta(days=rng.randrange(days))
+        for _retry in range(20):  # a procedure of a unit that did not exist that day: another one
+            if not p.resolving_unit_id or org.units[p.resolving_unit_id].is_valid_on(day):
+                break
+            p = rng.choices(procedures, weights)[0]
         if channel != Channel.ONLINE and not cal.is_working_day(day):
             day = cal.working_day_on_or_after(day)
             if day > end:
@@ -404,24 +413,27 @@ class _Staff:
 @dataclass
 class DemoHistoryResult:
     dossiers: int = 0
+    moved: int = 0
     skipped: bool = False
     by_state: dict[str, int] = field(default_factory=dict)
 
 
-def demo_plans(*, today: date, procedures: list[Procedure] | None = None):
+def demo_plans(*, today: date, procedures: list[Procedure] | None = None, first: date | None = None,
+               now: datetime | None = None, seed: int = DEMO_SEED):
     """The seeded random generator, "now" and the demo dossiers to create (receipt instant,
-    procedure, scenario, applicant, dice), in receipt order: the same for the same catalogue
-    and `today`."""
-    rng = random.Random(DEMO_SEED)
+    procedure, scenario, applicant, dice), in receipt order, for the days `first` (default: the
+    90 days ending `today`) to `today`, each life cut at `now` (default: `today` 16:30, or the
+    present moment if earlier): the same for the same catalogue and arguments."""
+    rng = random.Random(seed)
     cal = calendar_get()
     procedures = procedures or list(Procedure.objects.filter(is_active=True).order_by("code"))
-    now = min(timezone.now(), datetime.combine(today, time(16, 30), LOCAL_TZ))
+    now = now or min(timezone.now(), datetime.combine(today, time(16, 30), LOCAL_TZ))
     org = _Organisation()
     weights = _procedure_weights(procedures, org.units)
     steps_of = _processing_step_counts(procedures)
     plans = []
-    first = today - timedelta(days=DEMO_DAYS - 1)
-    for offset in range(DEMO_DAYS):
+    first = first or today - timedelta(days=DEMO_DAYS - 1)
+    for offset in range((today - first).days + 1):
         day = first + timedelta(days=offset)
         working = cal.is_working_day(day)
         for _ in range(rng.randint(9, 16) if working else rng.randint(0, 3)):
@@ -437,40 +449,142 @@ def demo_plans(*, today: date, procedures: list[Procedure] | None = None):
     return rng, now, plans
 
 
+@dataclass(frozen=True)
+class DemoWindow:
+    """Days of demo receipts under one catalogue: lives are cut at `now`."""
+
+    first: date
+    last: date
+    now: datetime | None
+    before_reform: bool
+
+
+def demo_windows(today: date) -> list[DemoWindow]:
+    """The demo's windows of receipts. Before 1/7/2025: the 90 days ending `today`. From then
+    on, two: the spring of 2025 under the three-level catalogue (15/3–30/6/2025, regulatory Q2
+    and calendar Q2, every life cut at the reorganisation, then moved and finished by the
+    successors), and the 90 days ending `today` (none before 1/7/2025)."""
+    last_90 = today - timedelta(days=DEMO_DAYS - 1)
+    if today < REFORM_DAY:
+        return [DemoWindow(last_90, today, None, True)]
+    reform_start = datetime.combine(REFORM_DAY, time(0, 0), LOCAL_TZ)
+    return [DemoWindow(PRE_REFORM_FIRST, REFORM_DAY - timedelta(days=1), reform_start, True),
+            DemoWindow(max(last_90, REFORM_DAY), today, None, False)]
+
+
 def demo_dossiers_load(*, today: date | None = None, stdout=None) -> DemoHistoryResult:
-    """Create the demo quarter of dossier histories (idempotent: nothing happens when the
-    database already holds dossiers, demo or real)."""
+    """Create the demo dossier histories (idempotent: nothing happens when the database already
+    holds dossiers, demo or real), window by window (:func:`demo_windows`), each under the
+    catalogue of its days; after the spring-2025 window the demo's reorganisation moves what was
+    open at the ended units (the normal service) and the successors finish it in July 2025. The
+    catalogue in force is put back at the end."""
     from dossiers.services import lifecycle
 
     if Dossier.objects.exists():
         if stdout is not None:
             stdout.write("Đã có hồ sơ trong cơ sở dữ liệu: bỏ qua việc tạo hồ sơ mẫu.\n")
         return DemoHistoryResult(skipped=True)
-    procedures = list(Procedure.objects.filter(is_active=True).order_by("code"))
-    if not procedures:
+    if not Procedure.objects.filter(is_active=True).exists():
         if stdout is not None:
             stdout.write("Chưa có danh mục thủ tục (chạy load_demo trước): không tạo hồ sơ mẫu.\n")
         return DemoHistoryResult(skipped=True)
 
     today = today or timezone.localdate()
-    rng, now, plans = demo_plans(today=today, procedures=procedures)
     cal = calendar_get()
-    org = _Organisation()
-    staff = _Staff()
-    first = today - timedelta(days=DEMO_DAYS - 1)
-
     result = DemoHistoryResult()
     with transaction.atomic():
-        for R, p, sc, person, dice in plans:
-            _demo_dossier(lifecycle, rng, cal, org, staff, p, sc, person, dice, now)
-            result.dossiers += 1
+        for index, window in enumerate(demo_windows(today)):
+            demo_catalogue_as_of(window.first)
+            procedures = list(Procedure.objects.filter(is_active=True).order_by("code"))
+            rng, now, plans = demo_plans(today=window.last, procedures=procedures, first=window.first, now=window.now,
+                                         seed=DEMO_SEED + index)
+            org = _Organisation()
+            staff = _Staff()
+            for R, p, sc, person, dice in plans:
+                _demo_dossier(lifecycle, rng, cal, org, staff, p, sc, person, dice, now)
+                result.dossiers += 1
+            if window.before_reform and window.last < today:
+                result.moved += _demo_reorganise(lifecycle, rng, cal, _Staff(), received_before=now)
+            if stdout is not None:
+                stdout.write(f"{window.first:%d/%m/%Y}–{window.last:%d/%m/%Y}: {len(plans)} hồ sơ\n")
+        demo_catalogue_as_of(today)
     from django.db.models import Count
 
     result.by_state = dict(Dossier.objects.values_list("state").annotate(n=Count("id")).order_by())
     if stdout is not None:
-        stdout.write(f"Đã tạo {result.dossiers} hồ sơ mẫu ({first:%d/%m/%Y}–{today:%d/%m/%Y}): "
+        if result.moved:
+            stdout.write(f"Sắp xếp đơn vị hành chính 1/7/2025: {result.moved} hồ sơ đang giải quyết được chuyển "
+                         "sang đơn vị kế thừa\n")
+        stdout.write(f"Đã tạo {result.dossiers} hồ sơ mẫu: "
                      + ", ".join(f"{k} {v}" for k, v in sorted(result.by_state.items())) + "\n")
     return result
+
+
+def _demo_reorganise(lifecycle, rng, cal, staff, *, received_before: datetime) -> int:
+    """The demo's reorganisation of 1/7/2025 moves the open dossiers of the ended units (the
+    normal service: one history event each); then every dossier of the spring still open is
+    finished in the first working days of July 2025 by whoever holds it now (the successor
+    commune, or the Sở that had it). Returns how many dossiers moved."""
+    from dossiers.services.reorganisation import reorganisation_move
+
+    moved = 0
+    for reorg in Reorganisation.objects.filter(effective_date=REFORM_DAY).select_related("old_unit", "successor"):
+        moved += reorganisation_move(reorg)
+    # open, or resolved with the result still at the counter
+    waiting = OPEN_STATES | {DossierState.APPROVED, DossierState.REFUSED, DossierState.STOPPED}
+    still_open = Dossier.objects.filter(state__in=waiting, received_at__lt=received_before).order_by("received_at", "pk")
+    for d in still_open:
+        _demo_finish(lifecycle, rng, cal, staff, d)
+    return moved
+
+
+def _demo_finish(lifecycle, rng, cal, staff, d: Dossier) -> Dossier:
+    """Finish a dossier left open by the reorganisation: the applicant's supplement comes in, the
+    counter hands it over if it had not, each unit completes its step, the lead unit's leader
+    approves and the result goes back, on working days from 2/7/2025."""
+    from dossiers import core
+
+    day = cal.add_working_days(REFORM_DAY, rng.randint(1, 4))
+    at = datetime.combine(day, time(rng.randint(8, 10), rng.randint(0, 59)), LOCAL_TZ)
+
+    def worker():
+        return staff.get(d.current_unit_id, OFFICER, LEADER)
+
+    # the counter that took it in, or the successor's when that unit has ended
+    receiving = Unit.objects.get(pk=d.receiving_unit_id)
+    counter_unit = receiving.pk if receiving.is_valid_on(day) else d.resolving_unit_id
+    clerk = staff.get(counter_unit, COUNTER_CLERK)
+    if d.state == DossierState.AWAITING_SUPPLEMENT:
+        d = lifecycle.dossier_resume(dossier=d, actor=clerk, at=at, note="Người nộp đã bổ sung đủ hồ sơ")
+    def take() -> None:
+        """The holding unit's leader assigns its officer to the step it now holds."""
+        nonlocal d
+        officer = staff.get(d.current_unit_id, OFFICER, LEADER)
+        if officer is not None and d.state == DossierState.IN_PROCESSING:
+            d = lifecycle.dossier_assign(dossier=d, actor=staff.get(d.current_unit_id, LEADER) or officer,
+                                         officer=officer, at=at)
+
+    if d.state == DossierState.RECEIVED:
+        d = lifecycle.dossier_transfer(dossier=d, actor=staff.get(d.current_unit_id, COUNTER_CLERK), at=at)
+    take()
+    for _ in range(20):
+        if d.state != DossierState.IN_PROCESSING:
+            break
+        case = lifecycle.case_of(d)
+        if case.current() is None or case.current().order >= case.lead_final().order:
+            break
+        d = lifecycle.dossier_transfer(dossier=d, actor=worker(), at=at)
+        take()
+    done = at + timedelta(hours=rng.randint(1, 5))
+    if d.state == DossierState.IN_PROCESSING and not core.precondition_fails(core.Action.APPROVE, lifecycle.case_of(d)):
+        d = lifecycle.dossier_approve(dossier=d, actor=staff.get(d.resolving_unit_id, LEADER), at=done,
+                                      note="Đã ký duyệt kết quả")
+    if not action_allowed(Action.RETURN_RESULT, d.state):
+        return d
+    returned = datetime.combine(cal.add_working_days(done.astimezone(LOCAL_TZ).date(), rng.randint(0, 2)), time(15, 0),
+                                LOCAL_TZ)
+    return lifecycle.dossier_return_result(dossier=d, actor=clerk, return_channel=d.return_channel or ReturnChannel.COUNTER,
+                                           at=max(returned, done))
 
 
 def _demo_dossier(lifecycle, rng, cal, org, staff, procedure, sc: Scenario, person, dice, now) -> Dossier:

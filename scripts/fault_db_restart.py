@@ -97,7 +97,7 @@ def main(argv=None) -> int:
             except OSError:
                 time.sleep(0.5)
         tokens = {}
-        units = {"motcua.tinh": "000.01.01.H23", "motcua.huyen": "000.01.21.H23", "motcua.xa": "000.31.21.H23"}
+        units = {"motcua.tinh": "000.01.01.H23", "motcua.luongson": "000.43.00.H23", "motcua.xa": "000.41.00.H23"}
         for user in units:
             status, payload = http.request("POST", "/api/v1/auth/token/", body={"username": user, "password": args.password})
             assert status == 200, (status, payload)

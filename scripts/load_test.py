@@ -43,12 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onecua.settings")
 
-CLERKS = ["motcua.tinh", "motcua.huyen", "motcua.xa"]
+CLERKS = ["motcua.tinh", "motcua.luongson", "motcua.xa"]
 #: resolving unit → (officer, leader) among the demo accounts
 PROCESSORS = {
     "000.00.12.H23": ("chuyenvien.stp", "lanhdao.stp"),
     "000.00.13.H23": ("chuyenvien.stnmt", "lanhdao.stnmt"),
-    "000.00.21.H23": ("chuyenvien.huyen", "lanhdao.huyen"),
 }
 OK = {"intake": {201}, "list": {200}, "detail": {200}, "handover": {200}, "assign": {200}, "approve": {200},
       "return": {200}}
@@ -140,7 +139,11 @@ def clerk_loop(http: Http, stats: Stats, token: str, unit: str, procedures: list
                        token=token, body={"version": row["version"]})
         else:
             status, payload = _timed(stats, http, "list", "GET", "/api/v1/dossiers/?status=approved", token=token)
-            row = _pick(payload) if status == 200 else None
+            # D17: the counter that took it in gives the result back (a commune's clerk also sees
+            # the approved dossiers its commune leads that another counter took in)
+            mine = [r for r in (payload or {}).get("results") or [] if r.get("receiving_unit", {}).get("code") == unit] \
+                if status == 200 and isinstance(payload, dict) else []
+            row = random.choice(mine) if mine else None
             if row:
                 status, _ = _timed(stats, http, "return", "POST", f"/api/v1/dossiers/{row['code']}/return-result/",
                                    token=token, body={"version": row["version"]})
@@ -299,7 +302,7 @@ def main(argv=None) -> int:
                 print(f"cannot log in as {user}: {status} {payload}", file=sys.stderr)
                 return 2
             tokens[user] = payload["token"]
-        clerk_units = {"motcua.tinh": "000.01.01.H23", "motcua.huyen": "000.01.21.H23", "motcua.xa": "000.31.21.H23"}
+        clerk_units = {"motcua.tinh": "000.01.01.H23", "motcua.luongson": "000.43.00.H23", "motcua.xa": "000.41.00.H23"}
         stats = Stats()
         started = time.monotonic()
         deadline = started + args.duration

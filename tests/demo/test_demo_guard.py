@@ -35,7 +35,7 @@ def test_force_loads_the_demo_without_debug(settings):
     settings.DEBUG = False
     call_command("load_demo", "--force", stdout=io.StringIO())
     assert Unit.objects.filter(code="000.01.01.H23").exists()
-    assert DemoAccount.objects.count() == User.objects.count() == 14
+    assert DemoAccount.objects.count() == User.objects.count() == 17
 
 
 @pytest.mark.django_db
