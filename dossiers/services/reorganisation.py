@@ -43,7 +43,9 @@ from dossiers.models import (
     DossierMove,
     DossierPause,
     DossierStep,
+    Procedure,
     Reorganisation,
+    StaffProfile,
     Unit,
 )
 from dossiers.services.catalogue import _read_table
@@ -160,6 +162,11 @@ class PreviewRow:
     lead: int  # … of which led by the old unit
     held: int  # … held by it now
     recorded: bool  # already recorded (a rerun): moves only what is left
+    #: what a reorganisation does not re-point (the catalogue and the staff are the province's
+    #: decisions: a district's procedures become commune procedures, its people go where they
+    #: are posted): active procedures named at the old unit, active staff accounts posted there
+    procedures: int = 0
+    staff: int = 0
 
     @property
     def end_date(self) -> date:
@@ -178,7 +185,9 @@ def preview(entries: Iterable[rules.Entry], *, recorded: Iterable[rules.Entry] =
             held=Count("pk", filter=Q(current_unit_id=old.pk)))
         rows.append(PreviewRow(old_code=old.code, old_name=old.name, successor_code=new.code, successor_name=new.name,
                                effective_date=e.effective_date, legal_basis=e.legal_basis, total=counts["total"],
-                               lead=counts["lead"], held=counts["held"], recorded=id(e) in done))
+                               lead=counts["lead"], held=counts["held"], recorded=id(e) in done,
+                               procedures=Procedure.objects.filter(resolving_unit=old, is_active=True).count(),
+                               staff=StaffProfile.objects.filter(unit=old, user__is_active=True).count()))
     return rows
 
 

@@ -72,6 +72,7 @@ def reorganisation_page(request):
     return render(request, "dossiers/reorganisation.html", {
         "form": form, "rows": rows, "problems": problems, "content": content,
         "total": sum(r.total for r in rows) if rows else 0,
+        "still_named": [r for r in rows if r.procedures or r.staff] if rows else [],
         "recorded": recorded, "watched": ",".join(map(str, watched)),
         "progress": reorganisation_progress(watched) if watched else None,
     })

@@ -95,7 +95,11 @@ def test_dry_run_prints_what_would_move_and_writes_nothing(world, tmp_path):
     out, _ = _run(_file(tmp_path, MERGER), "--dry-run")
     assert out.splitlines() == [
         f"{DISTRICT} → {WARD} from 2025-07-01: 2 open dossiers would move (2 led, 1 held there)",
+        f"  {DISTRICT} is still named by 2 active procedure(s) and 0 active staff account(s): re-point them "
+        "(import_procedures, import_staff); a reorganisation does not",
         f"{COMMUNE2} → {WARD} from 2025-07-01: 1 open dossiers would move (1 led, 1 held there)",
+        f"  {COMMUNE2} is still named by 1 active procedure(s) and 0 active staff account(s): re-point them "
+        "(import_procedures, import_staff); a reorganisation does not",
         "Reorganisation: 2 new, 0 already recorded, 0 open dossiers moved (dry run: nothing written)",
     ]
     assert not Reorganisation.objects.exists() and not DossierMove.objects.exists()
@@ -180,7 +184,7 @@ def test_results_waiting_at_an_ended_counter_go_to_the_successors_counter_which_
 
     out, _ = _run(_file(tmp_path, MERGER + f"{counter.code},{WARD},2025-07-01,{BASIS}\n"))
     assert out.splitlines()[0] == f"{DISTRICT} → {WARD} from 2025-07-01: 2 open dossiers to move (2 led, 1 held there)"
-    assert out.splitlines()[2] == f"{counter.code} → {WARD} from 2025-07-01: 3 open dossiers to move (0 led, 3 held there)"
+    assert out.splitlines()[4] == f"{counter.code} → {WARD} from 2025-07-01: 3 open dossiers to move (0 led, 3 held there)"
     for key in "CD":
         x = Dossier.objects.get(pk=d[key].pk)
         assert (x.state, x.resolving_unit_id, x.current_unit_id, x.receiving_unit_id) == (
@@ -216,7 +220,11 @@ def test_rerunning_the_same_file_changes_nothing(world, tmp_path):
     assert err == ""
     assert out.splitlines() == [
         f"{DISTRICT} → {WARD} from 2025-07-01 (already recorded): 0 open dossiers to move (0 led, 0 held there)",
+        f"  {DISTRICT} is still named by 2 active procedure(s) and 0 active staff account(s): re-point them "
+        "(import_procedures, import_staff); a reorganisation does not",
         f"{COMMUNE2} → {WARD} from 2025-07-01 (already recorded): 0 open dossiers to move (0 led, 0 held there)",
+        f"  {COMMUNE2} is still named by 1 active procedure(s) and 0 active staff account(s): re-point them "
+        "(import_procedures, import_staff); a reorganisation does not",
         "Reorganisation: 0 new, 2 already recorded, 0 open dossiers moved",
     ]
     assert {k: _snapshot(x) for k, x in d.items()} == after

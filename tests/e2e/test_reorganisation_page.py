@@ -48,6 +48,10 @@ def test_an_administrator_previews_confirms_and_the_successor_shows_everywhere(p
     assert DISTRICT in rows.nth(0).inner_text() and "30/06/2025" in rows.nth(0).inner_text()
     assert rows.nth(1).locator("[data-total]").inner_text() == "1" and COMMUNE2 in rows.nth(1).inner_text()
     assert page.locator("#preview-total").inner_text() == "3"
+    # what the move leaves to the administrators: the procedures still named at the old units
+    assert page.locator("#still-named li").all_inner_texts() == [
+        f"{org['district'].name} ({DISTRICT}): 2 thủ tục đang giao cho đơn vị này, 0 tài khoản cán bộ thuộc đơn vị này",
+        f"{org['commune2'].name} ({COMMUNE2}): 1 thủ tục đang giao cho đơn vị này, 0 tài khoản cán bộ thuộc đơn vị này"]
     assert not DossierEvent.objects.filter(action="reorganise").exists()  # a preview writes nothing
     screenshot(page, "reorg-preview")
 

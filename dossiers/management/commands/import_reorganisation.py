@@ -34,5 +34,9 @@ class Command(BaseCommand):
                 f"{row.old_code} → {row.successor_code} from {row.effective_date.isoformat()}{state}: "
                 f"{row.total} open dossiers {'would move' if dry_run else 'to move'} "
                 f"({row.lead} led, {row.held} held there)")
+            if row.procedures or row.staff:
+                self.stdout.write(
+                    f"  {row.old_code} is still named by {row.procedures} active procedure(s) and {row.staff} active "
+                    f"staff account(s): re-point them (import_procedures, import_staff); a reorganisation does not")
         suffix = " (dry run: nothing written)" if dry_run else ""
         self.stdout.write(f"Reorganisation: {result}{suffix}")
