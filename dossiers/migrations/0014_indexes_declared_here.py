@@ -90,7 +90,7 @@ def create(apps, schema_editor):
 
 
 def restore(apps, schema_editor):
-    """Back to 0010: the indexes stay (the earlier migrations own them there), but SQLite's."""
+    """Back to 0013: the indexes stay (the earlier migrations own them there), but SQLite's."""
     if schema_editor.connection.vendor != "postgresql":
         name, target = SQLITE_REPLACED
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
