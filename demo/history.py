@@ -513,8 +513,8 @@ def demo_dossiers_load(*, today: date | None = None, stdout=None) -> DemoHistory
     result.by_state = dict(Dossier.objects.values_list("state").annotate(n=Count("id")).order_by())
     if stdout is not None:
         if result.moved:
-            stdout.write(f"Sắp xếp đơn vị hành chính 1/7/2025: {result.moved} hồ sơ đang giải quyết được chuyển "
-                         "sang đơn vị kế thừa\n")
+            stdout.write(f"Sắp xếp đơn vị hành chính 1/7/2025: {result.moved} hồ sơ (đang giải quyết hoặc chờ trả kết quả) "
+                         "được chuyển sang đơn vị kế thừa\n")
         stdout.write(f"Đã tạo {result.dossiers} hồ sơ mẫu: "
                      + ", ".join(f"{k} {v}" for k, v in sorted(result.by_state.items())) + "\n")
     return result
@@ -550,10 +550,8 @@ def _demo_finish(lifecycle, rng, cal, staff, d: Dossier) -> Dossier:
     def worker():
         return staff.get(d.current_unit_id, OFFICER, LEADER)
 
-    # the counter that took it in, or the successor's when that unit has ended
-    receiving = Unit.objects.get(pk=d.receiving_unit_id)
-    counter_unit = receiving.pk if receiving.is_valid_on(day) else d.resolving_unit_id
-    clerk = staff.get(counter_unit, COUNTER_CLERK)
+    # the counter in force: the one that took it in, or its successor's (D20, core.counter_chain)
+    clerk = staff.get(core.counter_chain(lifecycle.case_of(d))[-1], COUNTER_CLERK)
     if d.state == DossierState.AWAITING_SUPPLEMENT:
         d = lifecycle.dossier_resume(dossier=d, actor=clerk, at=at, note="Người nộp đã bổ sung đủ hồ sơ")
     def take() -> None:

@@ -189,8 +189,9 @@ class Case:
     unit_name: Callable[[int | None], str] = lambda uid: f"đơn vị #{uid}"
     #: makes a pause record from its field values (the shell: an unsaved model instance)
     make_pause: Callable[..., Any] = lambda **values: SimpleNamespace(**values)
-    #: unit id → its successor's id, for the units a reorganisation ended (D20)
-    successors: Mapping[int, int] = field(default_factory=dict)
+    #: unit id → (its successor's id, the old unit's last day), for the units a reorganisation
+    #: ended (D20)
+    successors: Mapping[int, tuple[int, date | None]] = field(default_factory=dict)
 
     # -- reads --
     def ordered(self) -> list:
@@ -225,14 +226,21 @@ def case_position(case: Case) -> str:
     return f"{case.unit_name(d.receiving_unit_id)} (bộ phận một cửa)"
 
 
-def counter_chain(case: Case) -> list[int]:
+def counter_chain(case: Case, on: date | None = None) -> list[int]:
     """The receiving counter, then, when a reorganisation ended its unit, the successor's and so
     on (D20: the receiving unit of a dossier never changes, its counter's work passes to the
-    successor); the last is the counter in force."""
+    successor); the last is the counter in force `on` that day (default: today, i.e. every
+    successor recorded: a reorganisation is recorded on or after its effective date). A day
+    given follows a successor only after the old unit's last day (history written afterwards)."""
     units, uid = [], case.d.receiving_unit_id
     while uid is not None and uid not in units:
         units.append(uid)
-        uid = case.successors.get(uid)
+        successor = case.successors.get(uid)
+        if successor is None:
+            break
+        uid, last_day = successor
+        if on is not None and last_day is not None and on <= last_day:
+            break
     return units
 
 
@@ -772,7 +780,8 @@ def _resolve(case: Case, ctx: Context, e: Effect, outcome: str, note: str) -> No
     if pause is not None:  # the pause ends with the dossier; its days do not count (D7)
         pause.completed_at = at
         e.pauses.append(pause)
-    d.current_unit_id = counter_chain(case)[-1]  # the counter in force (its successor's after a reorganisation, D20)
+    # the counter in force that day (its successor's once a reorganisation ended it, D20)
+    d.current_unit_id = counter_chain(case, on=at.astimezone(wcal.LOCAL_TZ).date())[-1]
     d.assigned_to_id = None
     ret = next((s for s in case.ordered() if s.kind == RETURN and s.state == WAITING), None)
     if ret is not None:

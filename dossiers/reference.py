@@ -109,13 +109,15 @@ def unit_facts() -> dict[int, "UnitFacts"]:
     return facts
 
 
-def unit_successors() -> dict[int, int]:
-    """Unit id → successor id of every unit a reorganisation ended (D20; a handful of rows):
-    who acts as a dossier's counter once its receiving unit has ended (``core.counter_units``)."""
+def unit_successors() -> dict:
+    """Unit id → (successor id, the old unit's last day) of every unit a reorganisation ended
+    (D20; a handful of rows): who acts as a dossier's counter once its receiving unit has ended
+    (``core.counter_chain``)."""
     snap = _current()
     successors = snap["facts"].get("successors")
     if successors is None:
-        successors = dict(Unit.objects.filter(successor__isnull=False).values_list("pk", "successor_id"))
+        successors = {pk: (successor_id, valid_to) for pk, successor_id, valid_to in
+                      Unit.objects.filter(successor__isnull=False).values_list("pk", "successor_id", "valid_to")}
         snap["facts"]["successors"] = successors
     return successors
 

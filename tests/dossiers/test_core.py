@@ -239,7 +239,8 @@ def test_after_a_reorganisation_the_successors_counter_returns_the_result_and_no
     with pytest.raises(ForbiddenError):
         core.check("return-result", case, clerk_of(successor))  # not ended yet: only the receiving counter
 
-    case.successors = {COUNTER_UNIT: successor, successor: next_successor, 77: 78}
+    case.successors = {COUNTER_UNIT: (successor, date(2025, 6, 30)), successor: (next_successor, date(2026, 6, 30)),
+                       77: (78, None)}
     core.check("return-result", case, clerk_of(successor))
     core.check("return-result", case, clerk_of(next_successor))
     core.check("return-result", case, clerk_of(COUNTER_UNIT))  # its own clerks' accounts still name it
@@ -248,7 +249,11 @@ def test_after_a_reorganisation_the_successors_counter_returns_the_result_and_no
             core.check("return-result", case, clerk_of(unit))
     assert core.counter_units(case) == {COUNTER_UNIT, successor, next_successor}
     assert core.counter_chain(case) == [COUNTER_UNIT, successor, next_successor]  # the last is the counter in force
-    case.successors = {COUNTER_UNIT: successor, successor: COUNTER_UNIT}  # a cycle (never recorded) ends the walk
+    # on a given day, only the successors whose predecessor had ended by then (history written later)
+    assert core.counter_chain(case, on=date(2025, 6, 30)) == [COUNTER_UNIT]
+    assert core.counter_chain(case, on=date(2025, 7, 1)) == [COUNTER_UNIT, successor]
+    assert core.counter_chain(case, on=date(2026, 7, 1)) == [COUNTER_UNIT, successor, next_successor]
+    case.successors = {COUNTER_UNIT: (successor, None), successor: (COUNTER_UNIT, None)}  # a cycle (never recorded) ends the walk
     assert core.counter_units(case) == {COUNTER_UNIT, successor}
 
 
@@ -264,9 +269,16 @@ def test_an_approved_result_waits_at_the_counter_in_force():
     case = _case()
     _sys(case, "transfer")
     _sys(case, "transfer")
-    case.successors = {COUNTER_UNIT: 21, 21: 22}
-    _sys(case, "approve")
+    case.successors = {COUNTER_UNIT: (21, date(2026, 11, 1)), 21: (22, date(2026, 11, 10))}
+    _sys(case, "approve")  # on 17/11/2026, after both ended
     assert (case.d.state, case.d.current_unit_id, case.d.receiving_unit_id) == (S.APPROVED, 22, COUNTER_UNIT)
+
+    earlier = _case()  # approved on a day before its counter ended (history imported after a merger)
+    _sys(earlier, "transfer")
+    _sys(earlier, "transfer")
+    earlier.successors = {COUNTER_UNIT: (21, date(2026, 11, 30))}
+    _sys(earlier, "approve")
+    assert earlier.d.current_unit_id == COUNTER_UNIT
 
 
 def test_an_administrator_acts_only_through_a_staff_role():
