@@ -5,8 +5,9 @@ units moved to their successors by the Celery task, while live intake goes on.
 A scratch PostgreSQL database (``onecua_bench_reorg``, via ``bench/scratch.py``) is set up as
 ``bench_intake.py`` does (catalogue, a counter clerk, a token), plus 50 old district units and
 10 successor communes; ``--open`` open dossiers (default 200,000: in processing at their old
-unit, one current step there, a receipt event) and ``--closed`` resolved ones (default 50,000,
-which must not change) are loaded with ``INSERT … SELECT``. gunicorn serves the API (``-w 4``,
+unit, one current step there, a receipt event) and ``--closed`` resolved ones (default 50,000:
+half returned, half approved with the result waiting at the centre's counter, which received
+them; none may change) are loaded with ``INSERT … SELECT``. gunicorn serves the API (``-w 4``,
 production settings), one ``celery worker --pool solo`` (its own process: its peak resident
 memory is read from ``/proc/<pid>/status``) runs the move, Redis is the broker and the cache.
 
@@ -91,9 +92,11 @@ def load_units_and_dossiers(url: str, *, n_open: int, n_closed: int) -> tuple[li
         cur.execute("SET LOCAL work_mem = '256MB'")
         given = {
             "code": "'BENCH-' || g", "procedure_id": str(procedure.pk), "receiving_unit_id": str(centre.pk),
-            "resolving_unit_id": f"({old_ids})[1 + g % {OLD_UNITS}]", "current_unit_id": f"({old_ids})[1 + g % {OLD_UNITS}]",
+            "resolving_unit_id": f"({old_ids})[1 + g % {OLD_UNITS}]", "current_unit_id": f"CASE WHEN g <= {n_open} THEN ({old_ids})[1 + g % {OLD_UNITS}] ELSE {centre.pk} END",
             "channel": "'direct'", "return_channel": "'counter'",
-            "state": f"CASE WHEN g <= {n_open} THEN 'in_processing' ELSE 'approved' END",
+            # the closed ones: half returned, half approved with the result waiting at the centre's
+            # counter (where the product's approval leaves it); neither may move
+            "state": f"CASE WHEN g <= {n_open} THEN 'in_processing' WHEN g % 2 = 0 THEN 'returned' ELSE 'approved' END",
             "applicant_name": "'Nguyễn Văn ' || g", "applicant_name_folded": "'nguyen van ' || g",
             "applicant_phone": "'0912345678'", "applicant_phone_digits": "'912345678'",
             "request_content": "'Đăng ký khai sinh'", "documents": "'[]'::jsonb", "copies": "1",
@@ -106,6 +109,7 @@ def load_units_and_dossiers(url: str, *, n_open: int, n_closed: int) -> tuple[li
             "resolved_at": f"CASE WHEN g > {n_open} THEN now() - ((g % 60) || ' days')::interval - interval '1 hour' END",
             "resolved_on": f"CASE WHEN g > {n_open} THEN (now() - ((g % 60) || ' days')::interval)::date END",
             "outcome": f"CASE WHEN g > {n_open} THEN 'approved' ELSE '' END",
+            "returned_at": f"CASE WHEN g > {n_open} AND g % 2 = 0 THEN now() - ((g % 60) || ' days')::interval END",
             "classification": f"CASE WHEN g > {n_open} THEN 'early' ELSE '' END",
             "created_at": "now()", "updated_at": "now()", "version": "2",
         }
@@ -254,7 +258,8 @@ def main() -> int:
         moved = DossierMove.objects.count()
         events = DossierEvent.objects.filter(action="reorganise").count()
         still_old = Dossier.objects.filter(state="in_processing", resolving_unit__code__in=olds).count()
-        closed_kept = Dossier.objects.filter(state="approved", resolving_unit__code__in=olds, version=2).count()
+        closed_kept = Dossier.objects.filter(state__in=("approved", "returned"), resolving_unit__code__in=olds,
+                                             current_unit__code="000.00.01.H23", version=2).count()
         rerun = reorganisation_import(csv.encode()).moved
         connections.close_all()
 
