@@ -123,6 +123,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
                 "DATABASE_PREPARE_THRESHOLD", default="5") else None,
         }
     )
+    # A prepared statement is still planned for its parameters every time: after five runs
+    # PostgreSQL may switch to one generic plan for any parameters, and for the lists' "received
+    # since" or a state it picked plans that read every open dossier (the API list filtered by
+    # a receipt window: 60 ms, then 500–800 ms from the eleventh request on; bench/bench_scale.py).
+    # Parsing is still saved. DATABASE_PLAN_CACHE_MODE= (empty) leaves the server's setting,
+    # e.g. behind a PgBouncer that refuses startup options (then ALTER DATABASE … SET it).
+    _plan_cache_mode = env.str("DATABASE_PLAN_CACHE_MODE", default="force_custom_plan")
+    if _plan_cache_mode:
+        _options = DATABASES["default"]["OPTIONS"]
+        _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode={_plan_cache_mode}".strip()
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # With persistent connections, check a reused one before the request (after a database restart

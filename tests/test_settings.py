@@ -61,3 +61,28 @@ def test_database_and_broker_urls_switch_to_postgres_and_redis(tmp_path):
         "redis://cache.example:6379/0",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_prepared_statements_are_planned_for_their_parameters(tmp_path):
+    """PostgreSQL plans a prepared statement for its parameters every time (no generic plan
+    after five runs: bench/bench_scale.py found lists 10× slower from the eleventh request); the
+    setting can be left to the server."""
+    base = {"DEBUG": "true", "ONECUA_VAR_DIR": str(tmp_path), "DATABASE_URL": "postgres://u:p@db.example:5432/onecua"}
+    code = "print(repr(settings.DATABASES['default']['OPTIONS'].get('options')))"
+    result = run_settings(base, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "'-c plan_cache_mode=force_custom_plan'"
+    result = run_settings({**base, "DATABASE_PLAN_CACHE_MODE": ""}, code)
+    assert result.stdout.strip() == "None"
+
+
+def test_the_connection_plans_custom(db):
+    """On the real server (under CI: PostgreSQL), the connection carries the setting."""
+    from django.db import connection
+
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_custom_plan"
