@@ -533,7 +533,12 @@ def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, stat
             if len(ids) <= COUNT_CAP:
                 part = part.filter(pk__in=sorted(ids))
         part = part.order_by(*order)
-        got = list(part[skip:skip + want])
+        # the page's ids first, then its rows: the walk in the group's order reads only the
+        # dossier table (an index-only scan of ``monitoring_open_due`` when the filters are on
+        # the state and the receipt instant), not the joined rows of every dossier it drops
+        ids = list(part.values_list("pk", flat=True)[skip:skip + want])
+        by_id = {d.pk: d for d in part.filter(pk__in=ids)} if ids else {}
+        got = [by_id[pk] for pk in ids if pk in by_id]
         if skip and not got:
             skip -= count_capped(part, cap=skip)[0]  # the whole group lies before the page
             continue
