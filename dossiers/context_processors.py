@@ -34,6 +34,15 @@ def nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # once per request: a fragment rendered with the request (the report page's sections of
+    # other apps) runs the context processors again, and the menu's counts are not free
+    built = getattr(request, "_onecua_nav", None)
+    if built is None:
+        built = request._onecua_nav = _nav(request, user)
+    return built
+
+
+def _nav(request, user) -> dict:
     counts = dossier_menu_counts(user=user, by_state=getattr(request, "menu_counts_by_state", None))
     path = request.path
 

@@ -63,12 +63,12 @@ MSG_FAILED = "Không tạo được tệp. Vui lòng thử lại; nếu vẫn l�
 # --- the figures shown ---------------------------------------------------------------------------
 
 
-def report_shown(*, period: Period, unit: Unit | None):
+def report_shown(*, period: Period, unit: Unit | None, detail: bool = True):
     """The report the page shows for `period` and `unit`'s subtree: ``(report JSON, frozen)``.
 
     Published figures win: if the report was frozen, its stored figures (``frozen`` is the
-    ``FrozenReport``); else the figures computed now (``frozen`` is None). Raises
-    ``ReportIdentityError`` like ``report_figures``.
+    ``FrozenReport``); else the figures computed now (``frozen`` is None; not `detail`: see
+    ``report_figures``). Raises ``ReportIdentityError`` like ``report_figures``.
     """
     from reporting.selectors import report_figures
     from reporting.services import frozen_report_get
@@ -76,7 +76,7 @@ def report_shown(*, period: Period, unit: Unit | None):
     frozen = frozen_report_get(period=period, unit=unit)
     if frozen is not None:
         return frozen.figures, frozen
-    return report_figures(period=period, unit=unit), None
+    return report_figures(period=period, unit=unit, detail=detail), None
 
 
 def export_render(report: dict, fmt: str) -> bytes:

@@ -526,11 +526,14 @@ def rollup_covers(period: Period) -> bool:
     return not rollup_missing_days(period)
 
 
-def cells_from_rollups(period: Period, *, scope_ids: set[int] | None = None) -> Cells:
+def cells_from_rollups(period: Period, *, scope_ids: set[int] | None = None, fields: bool = True,
+                       checked: bool = False) -> Cells:
     """The report's counts from the roll-ups: flows summed over the period's half-month
     segments, stocks read at the end of T and of S − 1 (carried over); grouped per unit and
-    per field in SQL. Raises RollupMissingError when a day is missing."""
-    missing = rollup_missing_days(period)
+    (unless not `fields`: ``by_field`` stays empty) per field in SQL. Raises
+    RollupMissingError when a day is missing (not looked for again when the caller has just
+    `checked` that none is)."""
+    missing = [] if checked else rollup_missing_days(period)
     if missing:
         raise RollupMissingError(missing)
     segments = _scoped(SegmentStatistic.objects.filter(segment__in=segments_in(period.start, period.end)), scope_ids)
@@ -540,7 +543,8 @@ def cells_from_rollups(period: Period, *, scope_ids: set[int] | None = None) -> 
     flow_ix = (I_ONLINE, I_DIRECT, I_SPOT, I_RESOLVED, I_EARLY, I_ON_TIME, I_LATE, I_WITHDRAWN, I_MULTI)
     stock_sums = [Sum(f) for f in ("open_total", "open_within", "open_overdue", "open_multi_supplement")]
     out = Cells({}, {})
-    for group, target in (("resolving_unit_id", out.by_unit), ("field_id", out.by_field)):
+    groups = (("resolving_unit_id", out.by_unit), ("field_id", out.by_field))
+    for group, target in groups if fields else groups[:1]:
         for key, *sums in _raw_rows(segments.values_list(group).annotate(*flow_sums).order_by()):
             v = target.setdefault(key, zero())
             for i, n in zip(flow_ix, sums):
@@ -648,9 +652,10 @@ def _unit_rows(unit_ids: Iterable[int], period: Period, scope_ids: set[int] | No
 
 
 def report_assemble(*, period: Period, cells: Cells, scope_unit: Unit | None, scope_ids: set[int] | None,
-                    source: str) -> dict:
+                    source: str, fields: bool = True) -> dict:
     """Build the report JSON (interfaces.md "Reports") from counts per unit and per field and
-    check every identity on every row (raises :class:`ReportIdentityError`)."""
+    check every identity on every row (raises :class:`ReportIdentityError`). Not `fields`: the
+    units' rows only (``"fields": []``, no cross-check with them)."""
     units = _unit_rows(cells.by_unit, period, scope_ids)
     failures: list[str] = []
     totals, by_field_total = zero(), zero()
@@ -670,13 +675,14 @@ def report_assemble(*, period: Period, cells: Cells, scope_unit: Unit | None, sc
         failures += vector_failures(level_vectors[level], name)
         levels.append({"level": str(level), "name": name, "totals": figures_from_vector(level_vectors[level]),
                        "units": level_rows[level]})
-    field_names = dict(Field.objects.filter(pk__in=list(cells.by_field)).values_list("pk", "name"))
-    fields = []
-    for field_id, v in sorted(cells.by_field.items(), key=lambda kv: field_names.get(kv[0], "")):
+    by_field = cells.by_field if fields else {}
+    field_names = dict(Field.objects.filter(pk__in=list(by_field)).values_list("pk", "name")) if by_field else {}
+    field_rows = []
+    for field_id, v in sorted(by_field.items(), key=lambda kv: field_names.get(kv[0], "")):
         failures += vector_failures(v, f"Lĩnh vực {field_names.get(field_id, field_id)}")
         add_into(by_field_total, v)
-        fields.append({"field": field_names.get(field_id, ""), "id": field_id, "totals": figures_from_vector(v)})
-    if by_field_total != totals:
+        field_rows.append({"field": field_names.get(field_id, ""), "id": field_id, "totals": figures_from_vector(v)})
+    if fields and by_field_total != totals:
         failures.append(f"Tổng theo lĩnh vực ≠ tổng theo đơn vị: {by_field_total} ≠ {totals}")
     if failures:
         raise ReportIdentityError(failures)
@@ -687,8 +693,9 @@ def report_assemble(*, period: Period, cells: Cells, scope_unit: Unit | None, sc
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
         "totals": figures_from_vector(totals),
         "levels": levels,
-        "fields": fields,
-        "identities": {"ok": True, "rules": list(IDENTITY_RULES), "rows_checked": 2 + len(levels) + len(units) + len(fields),
+        "fields": field_rows,
+        "identities": {"ok": True, "rules": list(IDENTITY_RULES),
+                       "rows_checked": 2 + len(levels) + len(units) + len(field_rows),
                        "previous_in_progress": totals[I_PREVIOUS]},
     }
 
@@ -726,7 +733,7 @@ def report_as_of(period: Period, today: date | None = None) -> tuple[bool, date]
 
 
 def report_figures(*, period: Period, unit: Unit | None = None, source: str = SOURCE_AUTO,
-                   today: date | None = None) -> dict:
+                   today: date | None = None, detail: bool = True) -> dict:
     """The report of `period` for the units under `unit` (None: every unit).
 
     ``source``: ``rollup`` (sum of the daily roll-ups; RollupMissingError if a day is
@@ -737,22 +744,30 @@ def report_figures(*, period: Period, unit: Unit | None = None, source: str = SO
     new and resolved count up to today, an open dossier is overdue iff its due date is before
     today, and the JSON says ``"provisional": true, "as_of": today`` (always computed
     directly: today is never rolled up). A finished period: ``false`` and its end.
+
+    Not `detail` (the report page's comparison with the period before, which reads only the
+    totals): from roll-ups the per-field rows and the receipts by counter are left out
+    (``"fields": []``, ``"receiving": []``); the units' rows and their identities stay.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     scope_ids = scope_unit_ids(unit)
     provisional, as_of = report_as_of(period, today)
     counted = RunningPeriod(period, as_of) if provisional else period
+    checked = False  # the roll-ups just found to cover the period
     if provisional:
         source = SOURCE_DIRECT
     elif source == SOURCE_AUTO:
-        source = SOURCE_ROLLUP if rollup_covers(period) else SOURCE_DIRECT
-    cells = cells_from_rollups(period, scope_ids=scope_ids) if source == SOURCE_ROLLUP else cells_direct(
-        counted, scope_ids=scope_ids)
-    report = report_assemble(period=counted, cells=cells, scope_unit=unit, scope_ids=scope_ids, source=source)
+        checked = rollup_covers(period)
+        source = SOURCE_ROLLUP if checked else SOURCE_DIRECT
+    rolled_up = source == SOURCE_ROLLUP
+    cells = cells_from_rollups(period, scope_ids=scope_ids, fields=detail, checked=checked) if rolled_up else (
+        cells_direct(counted, scope_ids=scope_ids))
+    report = report_assemble(period=counted, cells=cells, scope_unit=unit, scope_ids=scope_ids, source=source,
+                             fields=detail or not rolled_up)
     report["provisional"] = provisional
     report["as_of"] = as_of.isoformat()
-    report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids)
+    report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids) if detail or not rolled_up else []
     return report
 
 
@@ -767,7 +782,7 @@ def receipts_by_counter(period, *, scope_ids: set[int] | None = None) -> list[di
     not the receiving unit itself (receipt regardless of boundary)."""
     w = Window.of(period.start, period.end)
     qs = _scoped(Dossier.objects.filter(received_at__gte=w.start_at, received_at__lt=w.end_at), scope_ids)
-    rows = qs.values("receiving_unit_id", "resolving_unit_id").annotate(n=Count("id")).order_by()
+    rows = qs.values("receiving_unit_id", "resolving_unit_id").annotate(n=Count("*")).order_by()
     pairs = [(r["receiving_unit_id"], r["resolving_unit_id"], r["n"]) for r in rows]
     names = {u["id"]: (u["code"], u["name"]) for u in Unit.objects.filter(
         pk__in={a for a, _b, _n in pairs} | {b for _a, b, _n in pairs}).values("id", "code", "name")}
