@@ -99,8 +99,8 @@ def seed_org() -> None:
                    processing_time=times[i % len(times)], time_unit="working_days", resolving_unit=agencies[i // 5])
          for i in range(AGENCIES * 5)]
         + [Procedure(code=f"2.{i:06d}", name=f"Thủ tục cấp xã số {i + 1}", field=fields[20 + i // 10],
-                     processing_time=times[i % len(times)], time_unit="working_days", resolving_unit=communes[0])
-           for i in range(60)])
+                     processing_time=times[i % len(times)], time_unit="working_days", resolving_level="commune")
+           for i in range(60)])  # D19: every commune resolves its own
     password = make_password(PASSWORD)
     group = {r: Group.objects.get(name=role_group_name(r)) for r in (LEADER, OFFICER, COUNTER_CLERK)}
     people = []  # (username, unit, role, k)
@@ -546,6 +546,8 @@ def bench_pages(args) -> bool:
                 url = _page_url(user, label, url, sample)
                 if client.get(url).status_code == 403:  # not this role's page (dashboard, report: leaders)
                     continue
+                if background is not None and background.poll() is not None:
+                    raise RuntimeError("the background intake stopped (its traceback is above)")
                 med, p95, status = time_get(client, url, args.runs)
                 hit = med < MEDIAN_TARGET_MS and p95 < P95_TARGET_MS
                 ok &= hit and status == 200
