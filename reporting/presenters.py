@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -56,11 +55,6 @@ def _identity_lines(report: dict) -> list[dict]:
             for rule, left, right in identity_terms(vector(counts), previous=previous is not None)]
 
 
-@lru_cache(maxsize=64)
-def _drill_base(req: ReportRequest) -> str:
-    return req.url("reporting:report_dossiers")
-
-
 _FIGURE_QUERY = {key: urlencode({"figure": key}) for key in DRILLABLE_FIGURES}
 
 
@@ -69,7 +63,7 @@ def _cells(req: ReportRequest, totals: dict, row: str, keys, *, frozen: bool) ->
     out = []
     # the drill-down address: reversed and encoded once per request and row, not once per cell
     # (a province's page holds some 2,300 of them)
-    drill = _drill_base(req)
+    drill = req.drill_base
     tail = urlencode({"row": row, **({"source": "frozen"} if frozen else {})})
     for key in keys:
         value = totals.get(key)
