@@ -484,6 +484,9 @@ class Dossier(models.Model):
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
+            # the "chờ trả kết quả" tab, oldest result first (its order: resolved_at, id)
+            models.Index(fields=["resolved_at", "id"], name="dossier_result_order",
+                         condition=Q(state__in=["approved", "refused"])),
             models.Index(fields=["register_book", "register_number"], name="dossier_register_entry"),
             # the API list's dossiers that are neither open nor waiting, latest received first
             # (selectors.API_LIST_GROUPS), walked in order until a page is full
@@ -506,7 +509,7 @@ class Dossier(models.Model):
             models.Index(fields=["resolving_unit", "state"], name="dossier_vis_resolving",
                          include=["current_unit", "id", "assigned_to", "procedure", "due_date", "paused_on"]),
             models.Index(fields=["receiving_unit", "state"], name="dossier_vis_receiving",
-                         include=["current_unit", "resolving_unit"]),
+                         include=["current_unit", "resolving_unit", "id"]),
             # Monitoring over open dossiers only (resolved ones, the vast majority over the
             # years, are not in them): the supervisor dashboard per (unit, officer, procedure)
             # in one index-only scan (monitoring.selectors.dashboard_get); the deadline sweep's
@@ -516,6 +519,10 @@ class Dossier(models.Model):
                          include=["resolving_unit", "due_date", "paused_on"], condition=open_dossiers()),
             # (the state and the receipt instant included: the API list filtered by a receipt
             # window walks it in due-date order and judges the rows it drops from it alone)
+            # "Hồ sơ của tôi": an officer's open dossiers, counted in the menu on every page (a
+            # BitmapAnd of the officer's dossiers of five years with every open one: 180 ms at
+            # ten million) and listed in the inbox
+            models.Index(fields=["assigned_to", "due_date"], name="dossier_mine_open", condition=open_dossiers()),
             models.Index(fields=["due_date"], name="monitoring_open_due",
                          include=["id", "paused_on", "time_unit", "due_at", "apologized_at", "appointment_date",
                                   "state", "received_at"],

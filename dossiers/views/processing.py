@@ -155,14 +155,19 @@ def dossier_list(request, tab: str):
     title, states, ordering, date_field = TABS[tab]
     unit_ids = user_unit_ids(request.user)
     form = DossierFilterForm(request.GET or None, units=_visible_units(unit_ids))
-    qs = dossiers_visible_to(request.user).filter(state__in=states).select_related(*_LIST_RELATED)
+    scoped = bool(unit_ids)  # a unit scope: counted and cut part by part of the visibility rule
+    # A unit scope's visibility rule is applied by its parts (dossiers_scoped_count / _top: each
+    # part a condition on the user's units, together exactly dossiers_visible_to), so the rows
+    # they read are not also tried against the rule's OR, which needs the table row of every
+    # dossier a part looks at (a commune's 38,000 returned dossiers at ten million, 170 ms).
+    base = Dossier.objects.all() if scoped else dossiers_visible_to(request.user)
+    qs = base.filter(state__in=states).select_related(*_LIST_RELATED)
     if form.is_bound:
         qs = _sorted(_filtered(qs, form, date_field), form, ordering)
     else:
         qs = qs.order_by(*ordering)
     count = None
     capped = False
-    scoped = bool(unit_ids)  # a unit scope: counted and cut part by part of the visibility rule
     filtered = form.is_bound and any(form.cleaned_data.get(name) for name in _FILTERS)
     if not set(states) <= set(COUNTED_STATES):
         # "Đã trả kết quả" grows with every year kept: counted up to COUNT_CAP, never in full

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 MIGRATION = importlib.import_module("dossiers.migrations.0014_indexes_declared_here")
 #: the partial indexes over open dossiers, by hand (a new one is added here on purpose)
-OPEN_INDEXES = {"monitoring_open_board", "monitoring_open_due", "monitoring_open_paused"}
+OPEN_INDEXES = {"monitoring_open_board", "monitoring_open_due", "monitoring_open_paused", "dossier_mine_open"}
+#: partial on another list of states: the results waiting at the counter ("chờ trả kết quả")
+RESULT_INDEXES = {"dossier_result_order"}
 
 
 def _pg_indexes(table: str) -> dict[str, str]:
@@ -87,9 +89,11 @@ def test_the_partial_indexes_over_open_dossiers_cover_exactly_the_open_states():
     require_postgres()
     actual = _pg_indexes("dossiers_dossier")
     on_a_state_list = {name for name, definition in actual.items() if "(state)::text = ANY" in definition}
-    assert on_a_state_list == OPEN_INDEXES
+    assert on_a_state_list == OPEN_INDEXES | RESULT_INDEXES
     for name in OPEN_INDEXES:
         assert _states_in(actual[name]) == {"received", "in_processing", "awaiting_supplement"} == set(OPEN_STATES)
+    for name in RESULT_INDEXES:
+        assert _states_in(actual[name]) == {"approved", "refused"}
 
 
 def test_another_open_state_changes_the_declared_partial_indexes(monkeypatch):

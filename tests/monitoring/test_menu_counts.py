@@ -175,6 +175,39 @@ def test_the_lists_paginator_count_equals_the_list(world, board, who):
 
 
 
+@pytest.mark.parametrize("who", ["lead_prov", "lead_just", "lead_build", "lead_dist", "off_just", "off_build", "clerk"])
+def test_each_list_tab_shows_exactly_what_the_user_may_see(client, world, board, who):
+    """A unit scope's tab applies the visibility rule part by part (``dossiers_scoped_top``, on
+    the unrestricted dossiers of the tab's states): its rows, over every page, are exactly
+    ``dossiers_visible_to`` of those states, no dossier of another unit and none missing (the
+    one visible at Sở Tư pháp only through its done step included)."""
+    from dossiers.views.processing import TABS as LIST_TABS
+
+    user = getattr(world, who)
+    assert client.login(username=user.username, password=PASSWORD)
+    shown_anywhere = set()
+    for tab in TABS:
+        states = LIST_TABS[tab][1]
+        expected = set(dsel.dossiers_visible_to(user).filter(state__in=states).values_list("code", flat=True))
+        resp = client.get(reverse("dossiers:list", args=[tab]))
+        assert resp.status_code == 200
+        page = resp.context["page_obj"]
+        shown = {d.code for d in page.object_list}
+        for number in range(2, page.paginator.num_pages + 1):
+            shown |= {d.code for d in client.get(reverse("dossiers:list", args=[tab]), {"page": number})
+                      .context["page_obj"].object_list}
+        assert shown == expected, (who, tab)
+        shown_anywhere |= shown
+    everyone = set(Dossier.objects.values_list("code", flat=True))
+    if who == "lead_prov":
+        assert shown_anywhere >= everyone - set(Dossier.objects.exclude(
+            state__in=[s for t in TABS for s in LIST_TABS[t][1]]).values_list("code", flat=True))
+    else:
+        assert shown_anywhere < everyone  # a unit's staff never see the whole province
+    if who in ("lead_just", "off_just"):
+        assert board["passed_through"].code in shown_anywhere
+
+
 def test_a_leader_without_a_unit_sees_an_empty_dashboard(world, board):
     """A leader with no staff profile supervises no unit: zeros, not an error."""
     from django.contrib.auth import get_user_model
