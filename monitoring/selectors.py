@@ -468,6 +468,11 @@ def board_parts(qs: QuerySet[Dossier], scope: set[int] | None) -> list[QuerySet[
     ]
 
 
+def _board_sql(part: QuerySet[Dossier], counts: dict) -> tuple[str, tuple]:
+    """A part's open dossiers grouped per (unit, officer, procedure) with the bucket counts."""
+    return part.order_by().values_list(*BOARD_KEYS).annotate(**counts).query.sql_with_params()
+
+
 def _board_sums(parts: list[QuerySet[Dossier]], counts: dict) -> tuple[list[int], dict[str, dict]]:
     """(totals, {table: {key: counts}}) of the open dossiers of the disjoint `parts`, each count
     a list in ``BUCKETS`` order: the parts are grouped per (unit, officer, procedure) in SQL and
@@ -481,8 +486,7 @@ def _board_sums(parts: list[QuerySet[Dossier]], counts: dict) -> tuple[list[int]
     with connection.cursor() as cursor:
         for part in parts:
             # rows of plain integers, fetched without the ORM's per-row converters
-            sql, params = part.order_by().values_list(*BOARD_KEYS).annotate(**counts).query.sql_with_params()
-            cursor.execute(sql, params)
+            cursor.execute(*_board_sql(part, counts))
             for row in cursor.fetchall():
                 values = row[3:]
                 for table, key in zip(tables, row[:3]):
@@ -511,7 +515,7 @@ def _board_sums_grouped(parts: list[QuerySet[Dossier]], counts: dict) -> tuple[l
         return totals, by
     sqls, params = [], []
     for part in parts:
-        sql, p = part.order_by().values_list(*BOARD_KEYS).annotate(**counts).query.sql_with_params()
+        sql, p = _board_sql(part, counts)
         sqls.append(f"({sql})")
         params += p
     names = [f"c{i}" for i in range(width)]

@@ -761,13 +761,14 @@ def report_figures(*, period: Period, unit: Unit | None = None, source: str = SO
         checked = rollup_covers(period)
         source = SOURCE_ROLLUP if checked else SOURCE_DIRECT
     rolled_up = source == SOURCE_ROLLUP
-    cells = cells_from_rollups(period, scope_ids=scope_ids, fields=detail, checked=checked) if rolled_up else (
+    full = detail or not rolled_up  # a direct count has the fields anyway
+    cells = cells_from_rollups(period, scope_ids=scope_ids, fields=full, checked=checked) if rolled_up else (
         cells_direct(counted, scope_ids=scope_ids))
     report = report_assemble(period=counted, cells=cells, scope_unit=unit, scope_ids=scope_ids, source=source,
-                             fields=detail or not rolled_up)
+                             fields=full)
     report["provisional"] = provisional
     report["as_of"] = as_of.isoformat()
-    report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids) if detail or not rolled_up else []
+    report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids) if full else []
     return report
 
 

@@ -56,8 +56,9 @@ def available_actions(dossier: Dossier, user, steps: list[DossierStep]) -> list[
     return names
 
 
-def confirm_text(action: str, dossier: Dossier, steps: list[DossierStep], *, returns_to: Unit | None = None) -> tuple[str, str]:
-    """(what will happen, the button's words) for an action on this dossier."""
+def confirm_text(action: str, dossier: Dossier, steps: list[DossierStep], *, returns_to: Unit) -> tuple[str, str]:
+    """(what will happen, the button's words) for an action on this dossier; `returns_to`: where
+    the result goes back (:func:`return_unit`)."""
     code = dossier.code
     due = f"{dossier.due_date:%d/%m/%Y}" if dossier.due_date else "—"
     step = current_or_next_step(steps)
@@ -78,7 +79,7 @@ def confirm_text(action: str, dossier: Dossier, steps: list[DossierStep], *, ret
         Action.SKIP_STEP: (_("Đánh dấu bước không cần thực hiện? Bước được ghi là bỏ qua, không đánh giá đúng hạn."), _("Bỏ qua bước")),
         Action.REQUEST_SUPPLEMENT: (_("Trả hồ sơ để người nộp bổ sung? Thời hạn tạm dừng đến khi nhận đủ bổ sung; sau khi lưu, in Phiếu yêu cầu bổ sung (Mẫu 02).") , _("Yêu cầu bổ sung")),
         Action.RESUME: (_("Đã nhận đủ hồ sơ bổ sung? Thời hạn tiếp tục tính và ngày hẹn trả lùi tương ứng (hiện là %(due)s).") % {"due": due}, _("Nhận bổ sung")),
-        Action.APPROVE: (_("Phê duyệt kết quả hồ sơ %(code)s? Kết quả chuyển về %(unit)s chờ trả cho người nộp.") % {"code": code, "unit": (returns_to or return_unit(dossier, [])).name}, _("Phê duyệt")),
+        Action.APPROVE: (_("Phê duyệt kết quả hồ sơ %(code)s? Kết quả chuyển về %(unit)s chờ trả cho người nộp.") % {"code": code, "unit": returns_to.name}, _("Phê duyệt")),
         Action.REFUSE: (_("Từ chối giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; văn bản từ chối được trả cho người nộp.") % {"code": code}, _("Từ chối giải quyết")),
         Action.STOP: (_("Dừng giải quyết hồ sơ %(code)s? Hồ sơ kết thúc; Thông báo dừng giải quyết (Mẫu 05) được trả cho người nộp.") % {"code": code}, _("Dừng giải quyết")),
         Action.APOLOGIZE: (_("Lập Văn bản xin lỗi và đề nghị gia hạn (Mẫu 04)? Chỉ được hẹn lại một lần, vào một ngày làm việc; hồ sơ vẫn tính trễ hạn theo ngày hẹn %(due)s.") % {"due": due}, _("Lập văn bản xin lỗi")),
