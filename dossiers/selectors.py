@@ -511,10 +511,13 @@ def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, stat
     counted only up to the offset, so a page costs its depth, never the whole list.
 
     `narrow` (the list is filtered, e.g. by a receipt window): a group's rows are first looked
-    for without order, at most ``COUNT_CAP + 1`` of them (with `unit_ids`, part by part of the
-    visibility rule, each on a unit index); when that finds them all, only they are sorted.
-    Walking a group's index in its order and dropping what the filter refuses read 80,000
-    open dossiers to find the last 60 days' ones (bench/bench_scale.py)."""
+    for without order, at most ``COUNT_CAP + 1`` of them; when that finds them all, only they
+    are sorted. Walking a group's index in its order and dropping what the filter refuses read
+    80,000 open dossiers to find the last 60 days' ones (bench/bench_scale.py). With `unit_ids`
+    the group is read part by part of the visibility rule (``dossiers_scoped_top``: each part on
+    a unit index, whole when small, else its first rows down to the page): with more than
+    ``COUNT_CAP`` matches the walk in the group's order tried the rule's OR on every open
+    dossier of the province it passed (an agency's filtered list, 700 ms at ten million)."""
     rows: list[Dossier] = []
     want, skip = limit + 1, offset
     for group_states, order in API_LIST_GROUPS:
@@ -523,13 +526,10 @@ def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, stat
             if not group_states:
                 continue
         part = qs.filter(state__in=group_states)
-        if narrow:
-            sources = [part] if unit_ids is None else [part.filter(q) for q in _visible_conditions(unit_ids)]
-            ids: set[int] = set()
-            for source in sources:
-                ids.update(source.order_by().values_list("pk", flat=True)[:COUNT_CAP + 1])
-                if len(ids) > COUNT_CAP:
-                    break
+        if narrow and unit_ids is not None:
+            part = dossiers_scoped_top(part, unit_ids=unit_ids, ordering=order, depth=skip + want)
+        elif narrow:
+            ids = list(part.order_by().values_list("pk", flat=True)[:COUNT_CAP + 1])
             if len(ids) <= COUNT_CAP:
                 part = part.filter(pk__in=sorted(ids))
         part = part.order_by(*order)

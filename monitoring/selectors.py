@@ -538,18 +538,44 @@ def _board_sums_grouped(parts: list[QuerySet[Dossier]], counts: dict) -> tuple[l
     return totals, by
 
 
-def dashboard_get(*, user, clock: Clock) -> Dashboard:
-    """The big numbers and the per unit / officer / procedure tables of the user's scope.
+#: A dashboard of at least this many open dossiers (a province's, some 100,000 to a million)
+#: is shared by everyone with its scope through the cache for ``BOARD_CACHE_SECONDS``, like the
+#: left menu's counts (``dossiers.selectors.MENU_COUNTS_CACHE_FROM``): its one pass reads every
+#: open dossier's entry of ``monitoring_open_board`` (220 ms at a million open dossiers,
+#: bench/bench_scale.py at ten million), and each leader's page refreshes every 60 s. The page
+#: says when its figures were counted ("Cập nhật lúc"); a smaller scope is counted fresh.
+BOARD_CACHE_FROM = 50_000
+BOARD_CACHE_SECONDS = 30
+_BOARD_KEY = "onecua:board:"
 
-    ONE scan: the open dossiers counted per (current unit, officer, procedure) with the five
-    bucket counts by date (plus a tiny query for hour deadlines already past today), then summed
-    into the totals and the three tables (:func:`_board_sums`; on PostgreSQL by the same
-    statement, :func:`_board_sums_grouped`). On PostgreSQL it reads only the covering index
-    ``monitoring_open_board`` (``Dossier.Meta.indexes``), never the wide dossier rows.
-    """
+
+def _board_key(scope: set[int] | None, clock: Clock) -> str:
+    import hashlib
+
+    units = "all" if scope is None else hashlib.sha1(",".join(map(str, sorted(scope))).encode()).hexdigest()
+    return f"{_BOARD_KEY}{units}:{clock.today.isoformat()}"
+
+
+def _board_figures_shared(user, scope: set[int] | None, clock: Clock) -> tuple[Clock, dict, dict]:
+    """:func:`_board_figures`, shared through the cache (``BOARD_CACHE_FROM``): the clock the
+    figures were counted at, with them; never across a change of day."""
+    from django.core.cache import cache
+
+    key = _board_key(scope, clock)
+    shared = cache.get(key)
+    if shared is not None:
+        return shared
+    totals, by = _board_figures(user, scope, clock)
+    if totals["open"] >= BOARD_CACHE_FROM:
+        cache.set(key, (clock, totals, by), BOARD_CACHE_SECONDS)
+    return clock, totals, by
+
+
+def _board_figures(user, scope: set[int] | None, clock: Clock) -> tuple[dict, dict]:
+    """(totals, {table: {key: counts}}) of the user's dashboard at `clock`, each counts a dict
+    by bucket (``BUCKETS``)."""
     from django.db import connection, transaction
 
-    scope = dashboard_unit_ids(user)
     qs = dashboard_dossiers(user, scope=scope).order_by()
     counts = _counts_by_day(clock)  # in BUCKETS order
     with transaction.atomic():
@@ -569,7 +595,22 @@ def dashboard_get(*, user, clock: Clock) -> Dashboard:
     for table in by.values():
         for key, acc in table.items():
             table[key] = dict(zip(BUCKETS, acc))
-    totals = dict(zip(BUCKETS, totals_l))
+    return dict(zip(BUCKETS, totals_l)), by
+
+
+def dashboard_get(*, user, clock: Clock) -> Dashboard:
+    """The big numbers and the per unit / officer / procedure tables of the user's scope.
+
+    ONE scan: the open dossiers counted per (current unit, officer, procedure) with the five
+    bucket counts by date (plus a tiny query for hour deadlines already past today), then summed
+    into the totals and the three tables (:func:`_board_sums`; on PostgreSQL by the same
+    statement, :func:`_board_sums_grouped`). On PostgreSQL it reads only the covering index
+    ``monitoring_open_board`` (``Dossier.Meta.indexes``), never the wide dossier rows. A scope
+    of ``BOARD_CACHE_FROM`` open dossiers or more is shared for ``BOARD_CACHE_SECONDS``: the
+    board's clock is then the one its figures were counted at.
+    """
+    scope = dashboard_unit_ids(user)
+    clock, totals, by = _board_figures_shared(user, scope, clock)
     board = Dashboard(clock=clock, totals=totals)
 
     def in_scope(unit_id) -> bool:

@@ -125,6 +125,35 @@ def test_a_small_scope_is_counted_fresh_a_big_one_may_be_cached(world, board, mo
     assert dsel.dossier_menu_counts(user=world.lead_prov)["processing"] == before + 2
 
 
+def test_a_small_dashboard_is_counted_fresh_a_big_one_is_shared_with_its_time(world, board, monkeypatch):
+    """Below BOARD_CACHE_FROM open dossiers every dashboard counts afresh; at or above it the
+    figures are shared for BOARD_CACHE_SECONDS by everyone with that scope, with the clock they
+    were counted at (the page's "Cập nhật lúc"), never across a change of day, and each scope
+    has its own."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+
+    cache.clear()
+    t0 = sel.Clock.at(timezone.now())
+    before = sel.dashboard_get(user=world.lead_prov, clock=t0).totals["open"]
+    register(world, world.days5, None)
+    assert sel.dashboard_get(user=world.lead_prov, clock=t0).totals["open"] == before + 1  # not shared
+    monkeypatch.setattr(sel, "BOARD_CACHE_FROM", 1)
+    first = sel.dashboard_get(user=world.lead_prov, clock=t0)
+    assert first.totals["open"] == before + 1
+    register(world, world.days5, None)
+    later = sel.Clock.at(t0.now + timedelta(seconds=20))
+    shared = sel.dashboard_get(user=world.lead_prov, clock=later)
+    assert (shared.totals["open"], shared.clock.now) == (before + 1, t0.now)  # 20 s later: the shared figures
+    assert sel.dashboard_as_json(shared)["as_of"] == t0.now.isoformat()
+    assert sel.dashboard_get(user=world.lead_just, clock=later).totals["open"] < before + 2  # its own scope
+    tomorrow = sel.Clock.at(t0.now + timedelta(days=1))
+    assert sel.dashboard_get(user=world.lead_prov, clock=tomorrow).totals["open"] == before + 2
+    cache.clear()
+    assert sel.dashboard_get(user=world.lead_prov, clock=later).totals["open"] == before + 2
+
+
 @pytest.mark.parametrize("who", ["lead_prov", "lead_just", "lead_build", "lead_dist"])
 def test_the_dashboard_of_a_subtree_counts_held_plus_led_elsewhere(client, world, board, who):
     """The two-part count equals the "held OR led" set behind the lists (the passed-through
@@ -221,3 +250,47 @@ def test_a_leader_without_a_unit_sees_an_empty_dashboard(world, board):
     assert sel.dashboard_get(user=user, clock=clock).totals == dict.fromkeys(sel.BUCKETS, 0)
     assert sel.dashboard_list_count(user=user, bucket="open", clock=clock) == 0
     assert dsel.dossier_menu_counts(user=user)["processing"] == 0
+
+
+def _api_order_key(d: Dossier) -> tuple:
+    """The API list's order as interfaces.md states it, written out here: open dossiers by due
+    date (earliest first), then submissions waiting (oldest first), then every other one, latest
+    received first; within a group, latest received first, then the larger id."""
+    from datetime import date, datetime, timezone as tz
+
+    latest = (-(d.received_at or datetime.min.replace(tzinfo=tz.utc)).timestamp(), -d.pk)
+    if d.state in ("received", "in_processing", "awaiting_supplement"):
+        return (0, d.due_date or date.max, *latest)
+    if d.state == "submitted":
+        return (1, (d.submitted_at or datetime.max.replace(tzinfo=tz.utc)).timestamp(), *latest)
+    return (2, 0, *latest)
+
+
+@pytest.mark.parametrize("cap", [1_000, 1])
+@pytest.mark.parametrize("who", ["lead_prov", "lead_just", "lead_build", "lead_dist", "off_just", "clerk"])
+def test_the_filtered_api_list_pages_through_exactly_what_the_user_may_see(world, board, who, cap, monkeypatch):
+    """A filtered API list of a unit scope is read part by part of the visibility rule
+    (``dossiers_urgent_page`` → ``dossiers_scoped_top``), whole parts when small and (cap 1)
+    each part's first rows down to the page when not: paged in twos it is exactly the visible
+    dossiers the filter keeps, in the API order, none twice, none missing."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    monkeypatch.setattr(dsel, "COUNT_CAP", cap)
+    user = getattr(world, who)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    for query in ("received_from=2000-01-01", "received_from=2000-01-01&status=in_processing&status=received"
+                  "&status=returned&status=approved"):
+        states = [v.split("=")[1] for v in query.split("&") if v.startswith("status=")]
+        expected_qs = dsel.dossiers_visible_to(user).filter(received_at__isnull=False)
+        if states:
+            expected_qs = expected_qs.filter(state__in=states)
+        expected = [d.code for d in sorted(expected_qs, key=_api_order_key)]
+        seen, url = [], f"/api/v1/dossiers/?{query}&page_size=2"
+        while url:
+            body = client.get(url).json()
+            seen += [r["code"] for r in body["results"]]
+            url = body["next"]
+        assert seen == expected, (who, query)
+        assert len(expected) >= 1
