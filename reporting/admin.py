@@ -3,7 +3,9 @@ edited by hand (roll-ups are rebuilt with ``manage.py rollup``; frozen reports n
 from django.contrib import admin
 
 from dossiers.admin import ReadOnlyAdmin
-from reporting.models import DailyStatistic, DailyStock, FrozenReport, RollupDay, RollupRun, SegmentStatistic
+from reporting.models import (
+    DailyReceipt, DailyStatistic, DailyStock, FrozenReport, RollupDay, RollupRun, SegmentStatistic,
+)
 
 
 @admin.register(DailyStatistic)
@@ -22,6 +24,14 @@ class DailyStockAdmin(ReadOnlyAdmin):
     list_filter = ("resolving_unit__level",)
     date_hierarchy = "day"
     list_select_related = ("resolving_unit", "field")
+
+
+@admin.register(DailyReceipt)
+class DailyReceiptAdmin(ReadOnlyAdmin):
+    list_display = ("day", "receiving_unit", "resolving_unit", "received")
+    date_hierarchy = "day"
+    list_select_related = ("receiving_unit", "resolving_unit")
+    search_fields = ("receiving_unit__code", "resolving_unit__code")
 
 
 @admin.register(SegmentStatistic)

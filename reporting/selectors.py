@@ -75,7 +75,7 @@ from dossiers.models import (
     Channel, Classification, Dossier, DossierEvent, DossierMove, DossierPause, Field, Outcome, Procedure, Unit,
 )
 from dossiers.selectors import unit_descendant_ids
-from reporting.models import DailyStock, RollupDay, RollupSegment, SegmentStatistic
+from reporting.models import DailyReceipt, DailyStock, RollupDay, RollupSegment, SegmentStatistic
 from reporting.periods import LOCAL_TZ, Period, local_midnight, segment_end, segments_in
 
 # --- figure keys --------------------------------------------------------------------------------
@@ -576,15 +576,16 @@ def cells_from_rollups(period: Period, *, scope_ids: set[int] | None = None, fie
     return out
 
 
-def _apply_moves(cells: Cells, w: Window, scope_ids: set[int] | None) -> None:
-    """Re-attribute what the roll-ups count under another unit than the period's (D20).
+def _lead_shifts(w: Window) -> Iterator[tuple[int, int, int, int, dict[int, int]]]:
+    """What the roll-ups count under another lead unit than the period's (D20), dossier by
+    dossier: ``(receiving unit, field, unit rolled up, unit at the end of T, counts)``.
 
     A day's roll-up counts a new dossier under its lead unit as at the end of its receipt day,
     and the stock at the end of S − 1 (carried over) as at that midnight; the report counts
     both under the lead unit as at the end of T (resolved flows and the stock at the end of T
     are already right: a dossier's moves precede its resolution). Only dossiers whose lead unit
-    a reorganisation moved inside [S, T] differ: shift their counts from one unit to the other
-    (the field stays; a unit outside the scope takes or gives nothing)."""
+    a reorganisation moved inside [S, T] differ; the counts are the report's columns to shift
+    (``I_*`` → 1)."""
     moves = DossierMove.objects.filter(lead=True, at__gte=w.start_at, at__lt=w.end_at)
     if not moves.exists():
         return
@@ -601,21 +602,9 @@ def _apply_moves(cells: Cells, w: Window, scope_ids: set[int] | None) -> None:
                 return from_unit
         return current
 
-    touched: set[tuple[int, int]] = set()
-
-    def shift(u_from: int, u_to: int, field_id: int, delta: dict[int, int]) -> None:
-        for unit_id, sign in ((u_from, -1), (u_to, 1)):
-            if scope_ids is not None and unit_id not in scope_ids:
-                continue
-            for which, target, key in ((0, cells.by_unit, unit_id), (1, cells.by_field, field_id)):
-                v = target.setdefault(key, zero())
-                touched.add((which, key))
-                for i, n in delta.items():
-                    v[i] += sign * n
-
-    for pk, received_at, channel, spot, current, field_id in candidates.values_list(
-            "pk", "received_at", "channel", "on_the_spot", "resolving_unit_id", "procedure__field_id").iterator(
-            chunk_size=5000):
+    for pk, received_at, channel, spot, current, field_id, receiving in candidates.values_list(
+            "pk", "received_at", "channel", "on_the_spot", "resolving_unit_id", "procedure__field_id",
+            "receiving_unit_id").iterator(chunk_size=5000):
         u_end = lead_at(pk, w.end_at, current)
         if received_at >= w.start_at:
             u_rolled = lead_at(pk, local_midnight(received_at.astimezone(LOCAL_TZ).date() + timedelta(days=1)), current)
@@ -626,7 +615,23 @@ def _apply_moves(cells: Cells, w: Window, scope_ids: set[int] | None) -> None:
             u_rolled = lead_at(pk, w.start_at, current)
             delta = {I_CARRIED: 1, I_PREVIOUS: 1}
         if u_rolled != u_end:
-            shift(u_rolled, u_end, field_id, delta)
+            yield receiving, field_id, u_rolled, u_end, delta
+
+
+def _apply_moves(cells: Cells, w: Window, scope_ids: set[int] | None) -> None:
+    """Re-attribute what the roll-ups count under another unit than the period's
+    (:func:`_lead_shifts`): shift those dossiers' counts from one unit to the other (the field
+    stays; a unit outside the scope takes or gives nothing)."""
+    touched: set[tuple[int, int]] = set()
+    for _receiving, field_id, u_from, u_to, delta in _lead_shifts(w):
+        for unit_id, sign in ((u_from, -1), (u_to, 1)):
+            if scope_ids is not None and unit_id not in scope_ids:
+                continue
+            for which, target, key in ((0, cells.by_unit, unit_id), (1, cells.by_field, field_id)):
+                v = target.setdefault(key, zero())
+                touched.add((which, key))
+                for i, n in delta.items():
+                    v[i] += sign * n
     for which, key in touched:  # a row emptied by the shift is not a row (as in the direct count)
         target = (cells.by_unit, cells.by_field)[which]
         if key in target and not any(target[key]):
@@ -768,27 +773,59 @@ def report_figures(*, period: Period, unit: Unit | None = None, source: str = SO
                              fields=full)
     report["provisional"] = provisional
     report["as_of"] = as_of.isoformat()
-    report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids) if full else []
+    if not full:
+        report["receiving"] = []
+    elif rolled_up:
+        report["receiving"] = receipts_from_rollups(period, scope_ids=scope_ids)
+    else:
+        report["receiving"] = receipts_by_counter(counted, scope_ids=scope_ids)
     return report
 
 
 def receipts_by_counter(period, *, scope_ids: set[int] | None = None) -> list[dict]:
     """D13's other dimension: the dossiers new in the period (received in [S, T], the report's
-    "new" columns 4 + 5) by receiving unit, and under it by lead unit; in scope when their lead
-    unit is (as the report's rows). A level procedure taken in at the provincial centre for a
-    commune (D19) shows under the centre, beside its count under the commune in ``levels``.
+    "new" columns 4 + 5) by receiving unit, and under it by lead unit as at the end of T (D20,
+    as the report's rows: a reorganisation leaves the receipts of an earlier period as they
+    were); in scope when that lead unit is. A level procedure taken in at the provincial centre
+    for a commune (D19) shows under the centre, beside its count under the commune in
+    ``levels``. Counted from the dossiers (:func:`receipts_from_rollups`: the same from the
+    roll-ups).
 
     ``[{"code", "name", "received_new", "for_other_units", "lead_units": [{"code", "name",
     "received_new"}]}]``, by receiving unit code; ``for_other_units``: those whose lead unit is
     not the receiving unit itself (receipt regardless of boundary)."""
     w = Window.of(period.start, period.end)
-    qs = _scoped(Dossier.objects.filter(received_at__gte=w.start_at, received_at__lt=w.end_at), scope_ids)
-    rows = qs.values("receiving_unit_id", "resolving_unit_id").annotate(n=Count("*")).order_by()
-    pairs = [(r["receiving_unit_id"], r["resolving_unit_id"], r["n"]) for r in rows]
+    qs = with_lead(Dossier.objects.filter(received_at__gte=w.start_at, received_at__lt=w.end_at), w.end_at, scope_ids)
+    rows = qs.values_list("receiving_unit_id", LEAD).annotate(n=Count("*")).order_by()
+    return _receipts_rows({(receiving, lead): n for receiving, lead, n in rows})
+
+
+def receipts_from_rollups(period: Period, *, scope_ids: set[int] | None = None) -> list[dict]:
+    """:func:`receipts_by_counter` from the roll-ups: ``DailyReceipt`` summed over [S, T] (each
+    day's under the lead unit as at its end), then the dossiers a reorganisation moved inside
+    the period shifted to their lead unit at the end of T (:func:`_lead_shifts`). The caller
+    has checked that the roll-ups cover the period."""
+    pairs: dict[tuple[int, int], int] = {}
+    rows = _scoped(DailyReceipt.objects.filter(day__gte=period.start, day__lte=period.end), scope_ids)
+    for receiving, lead, n in _raw_rows(rows.values_list("receiving_unit_id", "resolving_unit_id").annotate(
+            Sum("received")).order_by()):
+        pairs[(receiving, lead)] = n
+    for receiving, _field, u_from, u_to, delta in _lead_shifts(Window.of_period(period)):
+        if I_CARRIED in delta:  # carried over: not new in the period
+            continue
+        for unit_id, sign in ((u_from, -1), (u_to, 1)):
+            if scope_ids is None or unit_id in scope_ids:
+                pairs[(receiving, unit_id)] = pairs.get((receiving, unit_id), 0) + sign
+    return _receipts_rows(pairs)
+
+
+def _receipts_rows(pairs: dict[tuple[int, int], int]) -> list[dict]:
+    """The receipts by counter (:func:`receipts_by_counter`) of {(receiving, lead): count}."""
+    pairs = {k: n for k, n in pairs.items() if n}
     names = {u["id"]: (u["code"], u["name"]) for u in Unit.objects.filter(
-        pk__in={a for a, _b, _n in pairs} | {b for _a, b, _n in pairs}).values("id", "code", "name")}
+        pk__in={a for a, _b in pairs} | {b for _a, b in pairs}).values("id", "code", "name")}
     out: dict[int, dict] = {}
-    for receiving, lead, n in pairs:
+    for (receiving, lead), n in pairs.items():
         entry = out.setdefault(receiving, {"code": names[receiving][0], "name": names[receiving][1],
                                            "received_new": 0, "for_other_units": 0, "lead_units": []})
         entry["received_new"] += n

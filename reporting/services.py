@@ -1,6 +1,6 @@
 """Roll-ups (per-day statistics) and published reports: the writes of the reporting app.
 
-**Roll-up design** (three derived tables, all rebuilt, never incremented):
+**Roll-up design** (four derived tables, all rebuilt, never incremented):
 
 - ``DailyStatistic``, per (local day, lead resolving unit, procedure, submission channel): the
   day's *flows*: new dossiers (local date of R = day; "4 tại chỗ" among them), dossiers
@@ -19,6 +19,10 @@
   or 15–end of a month. Every period of both bases is made of whole segments, so a quarter
   sums six segment rows per unit and field instead of ninety days of per-procedure rows (at
   national scale, 10 million dossiers, this is what keeps a report under a second).
+
+- ``DailyReceipt``, per (day, receiving unit, lead unit as at the end of the day): the day's
+  new dossiers by counter, which a report shows beside its rows (D13's other dimension); a
+  quarter sums some ninety days of a few hundred rows instead of counting its receipts.
 
 A report from roll-ups sums the segments of [S, T], reads the stock at the end of T and the
 carried-over stock at the end of S − 1; the identity received = resolved + in progress then
@@ -55,6 +59,7 @@ from django.utils import timezone
 from reporting.errors import ReportConflictError, ReportError
 from dossiers.models import Dossier, DossierMove, Procedure, Unit
 from reporting.models import (
+    DailyReceipt,
     DailyStatistic,
     DailyStock,
     FrozenReport,
@@ -120,14 +125,9 @@ def _flows_insert(day: date) -> tuple[int, int]:
     spot, early, on_time, late = one("on_the_spot"), one("classification = 'early'"), one(
         "classification = 'on_time'"), one("classification = 'late'")
     withdrawn, multi = one("outcome = 'withdrawn'"), one("supplement_count > 1")
-    # D20: a new dossier counts under its lead unit as at the end of its receipt day (the plain
-    # column unless a reorganisation moved it later); a resolved one under its unit at
-    # resolution, which is its resolving_unit (moves precede resolution)
-    lead = "resolving_unit_id"
-    if moves_after(w.end_at):
-        move = connection.ops.quote_name(DossierMove._meta.db_table)
-        lead = (f"COALESCE((SELECT m.from_unit_id FROM {move} m WHERE m.dossier_id = {dossier}.id AND m.lead "
-                f"AND m.at >= %s ORDER BY m.at, m.id LIMIT 1), resolving_unit_id)")
+    # a resolved one counts under its unit at resolution, which is its resolving_unit (moves
+    # precede resolution)
+    lead, lead_params = _lead_at_end_of(w)
     sql = (
         f"INSERT INTO {daily} (day, resolving_unit_id, procedure_id, field_id, channel, received, "
         f"received_on_the_spot, resolved, resolved_early, resolved_on_time, resolved_late, withdrawn, "
@@ -143,14 +143,44 @@ def _flows_insert(day: date) -> tuple[int, int]:
         f") f JOIN {procedure} p ON p.id = f.procedure_id "
         f"GROUP BY f.resolving_unit_id, f.procedure_id, p.field_id, f.channel"
     )
-    params = [ops.adapt_datefield_value(day)] + ([ops.adapt_datetimefield_value(w.end_at)] if lead != "resolving_unit_id" else []) + [
-              ops.adapt_datetimefield_value(w.start_at),
+    params = [ops.adapt_datefield_value(day), *lead_params, ops.adapt_datetimefield_value(w.start_at),
               ops.adapt_datetimefield_value(w.end_at), ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = max(cursor.rowcount, 0)
     counted = DailyStatistic.objects.filter(day=day).aggregate(n=Sum("received") + Sum("resolved"))["n"] or 0
     return rows, counted
+
+
+def _lead_at_end_of(w: Window) -> tuple[str, list]:
+    """(SQL, params) of a dossier's lead unit as at the end of the day `w` (D20): a new dossier
+    counts under it. The plain column unless a reorganisation moved the dossier later."""
+    if not moves_after(w.end_at):
+        return "resolving_unit_id", []
+    move = connection.ops.quote_name(DossierMove._meta.db_table)
+    dossier = connection.ops.quote_name(Dossier._meta.db_table)
+    return (f"COALESCE((SELECT m.from_unit_id FROM {move} m WHERE m.dossier_id = {dossier}.id AND m.lead "
+            f"AND m.at >= %s ORDER BY m.at, m.id LIMIT 1), resolving_unit_id)",
+            [connection.ops.adapt_datetimefield_value(w.end_at)])
+
+
+def _receipts_insert(day: date) -> int:
+    """Insert the dossiers new on `day` per (receiving unit, lead unit as at the end of the day)
+    with one INSERT … SELECT (SQLite and PostgreSQL): the rows inserted. Inside the caller's
+    transaction."""
+    w = Window.of(day, day)
+    ops = connection.ops
+    lead, lead_params = _lead_at_end_of(w)
+    table, dossier = ops.quote_name(DailyReceipt._meta.db_table), ops.quote_name(Dossier._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, receiving_unit_id, resolving_unit_id, received) "
+            f"SELECT %s, r.receiving_unit_id, r.lead, COUNT(*) FROM ("
+            f"SELECT receiving_unit_id, {lead} AS lead FROM {dossier} WHERE received_at >= %s AND received_at < %s"
+            f") r GROUP BY r.receiving_unit_id, r.lead",
+            [ops.adapt_datefield_value(day), *lead_params, ops.adapt_datetimefield_value(w.start_at),
+             ops.adapt_datetimefield_value(w.end_at)])
+        return max(cursor.rowcount, 0)
 
 
 def _day_stock(day: date) -> dict[tuple[int, int], list[int]]:
@@ -235,13 +265,15 @@ def rollup_day(*, day: date, stock: bool | None = None, segment: bool = True) ->
         marker = RollupDay.objects.select_for_update().get(day=day)  # one rebuild of a day at a time
         DailyStatistic.objects.filter(day=day).delete()
         n_flows, read = _flows_insert(day)
+        DailyReceipt.objects.filter(day=day).delete()
+        n_receipts = _receipts_insert(day)
         DailyStock.objects.filter(day=day).delete()
         n_stock = _insert_rows(DailyStock, ("day", "resolving_unit_id", "field_id") + _STOCK_KEYS, stock_rows)
         if segment:
             _segment_rebuild(segment_start(day))
         marker.rebuilt_at = timezone.now()
         marker.has_stock = stock
-        marker.rows = n_flows + n_stock
+        marker.rows = n_flows + n_receipts + n_stock
         marker.dossiers = read + sum(c[0] for c in stocks.values())
         marker.seconds = round(time.monotonic() - started, 3)
         marker.save()

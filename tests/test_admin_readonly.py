@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 READ_ONLY = {
     "dossiers.dossierevent": False,
     "reporting.dailystatistic": False, "reporting.dailystock": False, "reporting.segmentstatistic": False,
+    "reporting.dailyreceipt": False,
     "reporting.rollupday": False, "reporting.rolluprun": False, "reporting.frozenreport": False,
     "citizens.evaluation": False, "citizens.feedback": False,
     "papers.document": False,

@@ -345,12 +345,19 @@ def test_reports_before_straddling_and_after_the_merger(world, tmp_path):
 
     _run(_file(tmp_path, MERGER))
 
-    # Periods before the merger: unchanged, their frozen reports identical.
+    # Periods before the merger: unchanged, their frozen reports identical, the receipts by
+    # counter too (each under its lead unit as at the period's end, D20).
     for frozen, p in ((frozen_q2, q2), (frozen_june, june)):
         assert report_diff(frozen=frozen).unchanged
         now = rs.report_figures(period=p, source=rs.SOURCE_DIRECT)
-        assert (now["totals"], now["levels"], now["fields"]) == (
-            before[p]["totals"], before[p]["levels"], before[p]["fields"])
+        assert (now["totals"], now["levels"], now["fields"], now["receiving"]) == (
+            before[p]["totals"], before[p]["levels"], before[p]["fields"], before[p]["receiving"])
+    assert [(r["code"], r["received_new"], r["for_other_units"], [(u["code"], u["received_new"]) for u in r["lead_units"]])
+            for r in before[june]["receiving"]] == [
+        ("000.01.01.H23", 1, 1, [("000.00.12.H23", 1)]),  # F at the centre, for Sở Tư pháp
+        ("000.01.21.H23", 4, 4, [(DISTRICT, 4)]),  # A, B, C, D at the district's counter
+        (COMMUNE2, 1, 0, [(COMMUNE2, 1)]),  # E, Yên Mông's own
+    ]
     # Q2 (15/3–14/6/2025): C resolved, B in progress (due 13/6: overdue), under the district
     q2_district = _row(before[q2], DISTRICT)
     assert (q2_district["received_total"], q2_district["resolved_total"], q2_district["in_progress_overdue"]) == (2, 1, 1)
@@ -370,6 +377,13 @@ def test_reports_before_straddling_and_after_the_merger(world, tmp_path):
     assert (district_q3["received_total"], district_q3["resolved_total"], district_q3["carried_over"]) == (1, 1, 0)
     assert (ward_q3["received_total"], ward_q3["carried_over"], ward_q3["in_progress_total"]) == (3, 1, 3)
     assert _row(q3_report, COMMUNE2)["received_total"] == 0  # shown (valid in part of Q3), nothing counted
+    # new in Q3 by counter: A (→ ward) and D (district, resolved before the merger), E (→ ward), F
+    assert [(r["code"], r["received_new"], r["for_other_units"], [(u["code"], u["received_new"]) for u in r["lead_units"]])
+            for r in q3_report["receiving"]] == [
+        ("000.01.01.H23", 1, 1, [("000.00.12.H23", 1)]),
+        ("000.01.21.H23", 2, 2, [(DISTRICT, 1), (WARD, 1)]),
+        (COMMUNE2, 1, 1, [(WARD, 1)]),
+    ]
     assert [lv["level"] for lv in q3_report["levels"]] == ["province", "district", "commune"]
 
     # Q4 (15/9–14/12/2025): two levels; the abolished district is gone
@@ -382,8 +396,11 @@ def test_reports_before_straddling_and_after_the_merger(world, tmp_path):
     for p in (q2, june, q3, q4, Period.month(2025, 7, "calendar")):
         rolled = rs.report_figures(period=p, source=rs.SOURCE_ROLLUP)
         direct = rs.report_figures(period=p, source=rs.SOURCE_DIRECT)
-        assert (rolled["totals"], rolled["levels"], rolled["fields"]) == (
-            direct["totals"], direct["levels"], direct["fields"]), p
+        assert (rolled["totals"], rolled["levels"], rolled["fields"], rolled["receiving"]) == (
+            direct["totals"], direct["levels"], direct["fields"], direct["receiving"]), p
+        for scope in (org["ward"], org["district"]):
+            assert (rs.report_figures(period=p, unit=scope, source=rs.SOURCE_ROLLUP)["receiving"]
+                    == rs.report_figures(period=p, unit=scope, source=rs.SOURCE_DIRECT)["receiving"]), (p, scope)
     # A leader of the ward sees the straddling quarter's dossiers that are the ward's
     ward_scope = rs.report_figures(period=q3, unit=org["ward"], source=rs.SOURCE_DIRECT)
     assert ward_scope["totals"]["received_total"] == 3

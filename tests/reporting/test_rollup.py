@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Count
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
@@ -24,7 +25,7 @@ from dossiers.services.calendar_overrides import calendar_override_save
 from dossiers.services.reorganisation import reorganisation_import
 from dossiers.workflow import DossierState as S
 from reporting import selectors as rs
-from reporting.models import DailyStatistic, DailyStock, RollupDay, SegmentStatistic
+from reporting.models import DailyReceipt, DailyStatistic, DailyStock, RollupDay, SegmentStatistic
 from reporting.periods import LOCAL_TZ, Period, segment_start
 from reporting.services import rollup_day, rollup_pending, rollup_pending_range, rollup_range
 
@@ -198,7 +199,10 @@ class RollupEqualsDirectTests(HypothesisTestCase):
                 direct = rs.report_figures(period=period, source=rs.SOURCE_DIRECT)
                 assert rolled["totals"] == direct["totals"]
                 assert rolled["levels"] == direct["levels"]
+                assert rolled["receiving"] == direct["receiving"]
                 for scope in ({self.ward.pk}, {self.org["district"].pk}):  # a unit, and the one merged into it
+                    assert rs.receipts_from_rollups(period, scope_ids=scope) == rs.receipts_by_counter(
+                        period, scope_ids=scope), period
                     scoped = comparable(oracle_cells(period.start, period.end, unit_ids=scope))
                     assert comparable(rs.cells_direct(period, scope_ids=scope)) == scoped, period
                     assert comparable(rs.cells_from_rollups(period, scope_ids=scope)) == scoped, period
@@ -230,7 +234,9 @@ def _rows(day):
         "resolving_unit_id", "field_id", "open_total", "open_within", "open_overdue", "open_multi_supplement"))
     segment = sorted(SegmentStatistic.objects.filter(segment=segment_start(day)).values_list(
         "resolving_unit_id", "field_id", "received_online", "received_direct_postal", "resolved", "resolved_late"))
-    return flows, stock, segment
+    receipts = sorted(DailyReceipt.objects.filter(day=day).values_list(
+        "receiving_unit_id", "resolving_unit_id", "received"))
+    return flows, stock, segment, receipts
 
 
 def test_rollup_of_a_day_is_a_recomputation(small_history):
@@ -245,9 +251,34 @@ def test_rollup_of_a_day_is_a_recomputation(small_history):
     DailyStock.objects.filter(day=day).update(open_within=999)
     SegmentStatistic.objects.filter(segment=segment_start(day)).update(resolved=999)
     DailyStatistic.objects.filter(day=day).update(received=999)
+    DailyReceipt.objects.filter(day=day).update(received=999)
     rollup_day(day=day)
     assert _rows(day) == rows
+    # the day's receipts by counter: the counted dossiers received that day, by hand
+    assert rows[3] == sorted(
+        Dossier.objects.filter(received_at__date=day).values_list("receiving_unit_id", "resolving_unit_id")
+        .annotate(n=Count("id")).order_by()) != []
     assert RollupDay.objects.filter(day=day).count() == 1
+
+
+def test_the_migration_gives_every_rolled_up_day_its_receipts(small_history):
+    """Migration reporting 0004 fills ``DailyReceipt`` for the days rolled up before it existed:
+    the same rows as the roll-up makes, and none for a day not rolled up."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("reporting.migrations.0004_daily_receipts")
+    rollup_range(start=date(2022, 3, 1), end=date(2022, 3, 20))
+    made = sorted(DailyReceipt.objects.values_list("day", "receiving_unit_id", "resolving_unit_id", "received"))
+    assert made and {d for d, *_r in made} <= set(RollupDay.objects.values_list("day", flat=True))
+    DailyReceipt.objects.all().delete()
+    RollupDay.objects.filter(day=made[0][0]).delete()
+    migration.backfill(apps, SimpleNamespace(connection=connection))  # all it reads of its schema editor
+    assert sorted(DailyReceipt.objects.values_list("day", "receiving_unit_id", "resolving_unit_id", "received")) == [
+        r for r in made if r[0] != made[0][0]]
 
 
 def test_stock_is_snapshotted_on_period_boundary_days(small_history):
