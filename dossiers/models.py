@@ -480,7 +480,9 @@ class Dossier(models.Model):
             models.Index(fields=["state", "due_date"], name="dossier_state_due"),
             models.Index(fields=["receiving_unit", "received_at"], name="dossier_recv_unit_at"),
             models.Index(fields=["resolving_unit", "state"], name="dossier_resolving_state"),
-            models.Index(fields=["current_unit", "state"], name="dossier_current_state"),
+            # with the lead unit and the id: a unit scope's name search finds "held here, led
+            # elsewhere" from the index alone before reading those (few) rows' names
+            models.Index(fields=["current_unit", "state"], include=["resolving_unit", "id"], name="dossier_current_state"),
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             # the "đã trả kết quả" tab, newest first, walked backwards until a page is full
             models.Index(fields=["returned_at", "id"], name="dossier_returned_order", condition=Q(state="returned")),
@@ -506,8 +508,11 @@ class Dossier(models.Model):
             # the menu's counts on every page): each disjoint part of the visibility rule is an
             # index-only range scan. Led by the units and held elsewhere (the supervisor
             # dashboard's "led, held elsewhere" part reads it too); only received there.
+            # It also carries what a unit scope's name search reads of the dossiers its units
+            # lead (selectors.search_ranked: names containing the text, judged from the index).
             models.Index(fields=["resolving_unit", "state"], name="dossier_vis_resolving",
-                         include=["current_unit", "id", "assigned_to", "procedure", "due_date", "paused_on"]),
+                         include=["current_unit", "id", "assigned_to", "procedure", "due_date", "paused_on",
+                                  "receiving_unit", "received_at", "applicant_name_folded"]),
             models.Index(fields=["receiving_unit", "state"], name="dossier_vis_receiving",
                          include=["current_unit", "resolving_unit", "id"]),
             # Monitoring over open dossiers only (resolved ones, the vast majority over the

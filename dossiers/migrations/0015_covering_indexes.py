@@ -20,12 +20,13 @@
   count on every page and the inbox (a BitmapAnd of the officer's dossiers with every open
   one: 180 ms at ten million).
 
-On PostgreSQL each new index is built CONCURRENTLY under a temporary name with the SQL Django
-writes for the declared index, then swapped in (no write lock on a live table; a rerun after a
-crash starts the swap again), hence not atomic. SQLite has no INCLUDE: its indexes stay as they
+On PostgreSQL each new index is built CONCURRENTLY under a temporary name, then swapped in
+(``_indexes.swap_indexes``), hence not atomic. SQLite has no INCLUDE: its indexes stay as they
 are (Django writes the same key columns there).
 """
 from django.db import migrations, models
+
+from dossiers.migrations._indexes import swap_operation
 
 OPEN = ["received", "in_processing", "awaiting_supplement"]
 DUE_COLUMNS = ("id", "paused_on", "time_unit", "due_at", "apologized_at", "appointment_date")
@@ -51,43 +52,6 @@ REPLACED = [
 ]
 
 
-def _swap(apps, schema_editor, *, forwards: bool) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        # SQLite: the same key columns as before, except the new index
-        model = apps.get_model("dossiers", "Dossier")
-        for before, after in REPLACED:
-            if before is None:
-                if forwards:
-                    schema_editor.add_index(model, after)
-                else:
-                    schema_editor.remove_index(model, after)
-        return
-    model = apps.get_model("dossiers", "Dossier")
-    for before, after in REPLACED:
-        if before is None:  # a new index: built, or dropped going back
-            if forwards:
-                schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {after.name}")  # half built by a crash
-                schema_editor.execute(str(after.create_sql(model, schema_editor, concurrently=True)))
-            else:
-                schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {after.name}")
-            continue
-        index = after if forwards else before
-        name, temporary = index.name, f"{index.name}_new"
-        building = models.Index(fields=index.fields, include=index.include, condition=index.condition, name=temporary)
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {temporary}")  # half built by a crash
-        schema_editor.execute(str(building.create_sql(model, schema_editor, concurrently=True)))
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-        schema_editor.execute(f"ALTER INDEX {temporary} RENAME TO {name}")
-
-
-def forwards(apps, schema_editor):
-    _swap(apps, schema_editor, forwards=True)
-
-
-def backwards(apps, schema_editor):
-    _swap(apps, schema_editor, forwards=False)
-
-
 class Migration(migrations.Migration):
     atomic = False
 
@@ -95,12 +59,4 @@ class Migration(migrations.Migration):
         ("dossiers", "0014_indexes_declared_here"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[op for before, after in REPLACED for op in (
-                *([migrations.RemoveIndex(model_name="dossier", name=before.name)] if before else []),
-                migrations.AddIndex(model_name="dossier", index=after),
-            )],
-            database_operations=[migrations.RunPython(forwards, backwards, elidable=False)],
-        ),
-    ]
+    operations = [swap_operation(REPLACED)]

@@ -225,6 +225,28 @@ def test_a_unit_scope_finds_names_containing_the_text_among_its_own(org, people)
     assert codes(dossiers_search(user=org.commune_leader, text="kiem")) == []
 
 
+@pytest.mark.parametrize("text", ["van duc", "duc", "nguyen", "thi kiem", "kiem", "duc anh", "le nguyen"])
+def test_a_scoped_search_finds_every_visible_name_containing_the_text(org, people, text):
+    """Every user's search (the led part read from its index, the received or held part, the
+    steps) finds exactly the dossiers the user may see whose folded name contains the text,
+    counted here by reading each one: the centre's clerk the Sở's dossiers it took in (led
+    elsewhere), the Sở's officer those it leads, the commune its own, the province all."""
+    from dossiers.models import DossierStep
+    from dossiers.roles import COUNTER_CLERK
+    from dossiers.selectors import dossiers_visible_to
+
+    clerk = get_user_model().objects.create_user(username="motcua", password=None)
+    StaffProfile.objects.create(user=clerk, unit=org.centre)
+    clerk.groups.add(Group.objects.get(name=role_group_name(COUNTER_CLERK)))
+    DossierStep.objects.create(dossier=people.kiem, order=9, name="Xác minh tại xã", unit=org.commune,
+                               allotted_time=1)
+    for user in (clerk, org.officer, org.commune_leader, org.province_leader):
+        expected = {d.code for d in dossiers_visible_to(user) if text in fold(d.applicant_name)}
+        assert set(codes(dossiers_search(user=user, text=text))) == expected, (user.username, text)
+    assert {d.code for d in dossiers_visible_to(clerk) if "van duc" in fold(d.applicant_name)} == {
+        people.duc.code, people.duc_old.code, people.ducanh.code, people.le_duc.code}
+
+
 def test_a_dossier_that_only_stepped_through_a_unit_is_found_there(org, people):
     """Visibility through a step (liên thông): a step at the commune makes the Sở's dossier
     visible to the commune leader, and the search finds it by name and by CCCD."""
