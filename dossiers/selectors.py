@@ -546,7 +546,8 @@ API_LIST_GROUPS: tuple[tuple[tuple[str, ...], tuple], ...] = (
 
 
 def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, states: set[str] | None = None,
-                         narrow: bool = False, unit_ids: set[int] | None = None) -> tuple[list[Dossier], bool]:
+                         narrow: bool = False, unit_ids: set[int] | None = None,
+                         sizes: dict[int, int] | None = None) -> tuple[list[Dossier], bool]:
     """Rows ``[offset, offset + limit)`` of `qs` in the API list's order (``API_LIST_GROUPS``)
     and whether more follow. `states`: the only states `qs` can hold (a status filter), so that
     a group outside them is not read at all.
@@ -561,17 +562,22 @@ def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, stat
     the group is read part by part of the visibility rule (``dossiers_scoped_top``: each part on
     a unit index, whole when small, else its first rows down to the page): with more than
     ``COUNT_CAP`` matches the walk in the group's order tried the rule's OR on every open
-    dossier of the province it passed (an agency's filtered list, 700 ms at ten million)."""
+    dossier of the province it passed (an agency's filtered list, 700 ms at ten million).
+    `sizes`, when given, gets the number of rows of each group (by its index in
+    ``API_LIST_GROUPS``) that was read whole on the way (:func:`urgent_page_count`)."""
     rows: list[Dossier] = []
     want, skip = limit + 1, offset
-    for group_states, order in API_LIST_GROUPS:
+    for index, (group_states, order) in enumerate(API_LIST_GROUPS):
         if states is not None:
             group_states = tuple(s for s in group_states if s in states)
             if not group_states:
                 continue
         part = qs.filter(state__in=group_states)
         if narrow and unit_ids is not None:
-            part = dossiers_scoped_top(part, unit_ids=unit_ids, ordering=order, depth=skip + want)
+            whole: list[int] = []
+            part = dossiers_scoped_top(part, unit_ids=unit_ids, ordering=order, depth=skip + want, whole=whole)
+            if sizes is not None and min(whole, default=0) >= 0:
+                sizes[index] = sum(whole)
         elif narrow:
             ids = list(part.order_by().values_list("pk", flat=True)[:COUNT_CAP + 1])
             if len(ids) <= COUNT_CAP:
@@ -592,6 +598,18 @@ def dossiers_urgent_page(qs: QuerySet[Dossier], *, offset: int, limit: int, stat
         if want <= 0:
             break
     return rows[:limit], len(rows) > limit
+
+
+def urgent_page_count(sizes: dict[int, int], states: set[str] | None) -> tuple[int, bool] | None:
+    """The filtered list's count as :func:`dossier_list_count` gives it, from the sizes of the
+    groups :func:`dossiers_urgent_page` read whole, when it read every group the list can hold
+    (None otherwise): a unit scope's filtered page and its count then read each part once."""
+    wanted = [i for i, (group_states, _order) in enumerate(API_LIST_GROUPS)
+              if states is None or any(s in states for s in group_states)]
+    if any(i not in sizes for i in wanted):
+        return None
+    total = sum(sizes[i] for i in wanted)
+    return min(total, COUNT_CAP), total > COUNT_CAP
 
 
 def dossier_list_count(qs: QuerySet[Dossier], *, unit_ids: set[int] | None, filtered: bool) -> tuple[int, bool]:
@@ -639,7 +657,8 @@ def dossiers_scoped_count(qs: QuerySet[Dossier], *, unit_ids: set[int], capped: 
     return sum(part.count() for part in parts), False
 
 
-def dossiers_scoped_top(qs: QuerySet[Dossier], *, unit_ids: set[int], ordering, depth: int) -> QuerySet[Dossier]:
+def dossiers_scoped_top(qs: QuerySet[Dossier], *, unit_ids: set[int], ordering, depth: int,
+                        whole: list[int] | None = None) -> QuerySet[Dossier]:
     """The rows of `qs` (as above) that the user may see, cut to the first `depth` in `ordering`
     (a queryset of them by primary key, so visible whatever `qs` was): each part of the visibility
     rule gives its own first `depth` (a unit index, then a short sort), and only their union is
@@ -650,7 +669,10 @@ def dossiers_scoped_top(qs: QuerySet[Dossier], *, unit_ids: set[int], ordering, 
     list's order for a part that turns out (nearly) empty read the whole order. At ten million
     dossiers a commune leader's "đã trả kết quả" page walked all 8.7 million returned dossiers
     (25 s) for its "led here, held elsewhere" part, which is empty; an agency officer's "đang
-    xử lý" every open dossier (1.6 s)."""
+    xử lý" every open dossier (1.6 s).
+
+    `whole`, when given, gets each part's number of rows, or -1 for a part cut to `depth` (the
+    parts are disjoint: when none was cut, their sum is the number of rows)."""
     ids: set[int] = set()
     for part in _visible_conditions(unit_ids):
         rows = qs.filter(part)
@@ -659,4 +681,6 @@ def dossiers_scoped_top(qs: QuerySet[Dossier], *, unit_ids: set[int], ordering, 
             ids.update(few)
         else:
             ids.update(rows.order_by(*ordering).values_list("pk", flat=True)[:depth])
+        if whole is not None:
+            whole.append(len(few) if len(few) <= COUNT_CAP else -1)
     return qs.filter(pk__in=sorted(ids)).order_by(*ordering)

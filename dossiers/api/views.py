@@ -62,7 +62,7 @@ from dossiers.pii import pii_visible_to
 from dossiers.roles import user_roles
 from dossiers.selectors import (
     calendar_get, competent_units, dossier_get_for_user, dossier_list_count, dossiers_urgent_page, dossiers_visible_to,
-    staff_profile, user_unit_ids,
+    staff_profile, urgent_page_count, user_unit_ids,
 )
 from dossiers import hooks
 from dossiers.services import intake_keys, lifecycle
@@ -226,18 +226,22 @@ class DossierListPagination(DossierPagination):
         params = request.query_params
         unit_ids = user_unit_ids(request.user)
         filtered = any(params.get(name) for name in DossierFilter.base_filters)
+        counted = None
         if (params.get("q") or "").strip():
             rows = list(queryset[offset:offset + size + 1])
             more = len(rows) > size
             rows = rows[:size]
         else:
             states = set(params.getlist("status")) or None
+            sizes: dict[int, int] = {}
             rows, more = dossiers_urgent_page(queryset, offset=offset, limit=size, states=states,
-                                              narrow=filtered, unit_ids=unit_ids)
+                                              narrow=filtered, unit_ids=unit_ids, sizes=sizes)
+            if filtered and unit_ids is not None:
+                counted = urgent_page_count(sizes, states)  # the parts the page has just read
         if number > 1 and not rows:
             raise PageNotFound(self.invalid_page_message.format(page_number=raw, message=""))
         self.more = more
-        count, capped = dossier_list_count(queryset, unit_ids=unit_ids, filtered=filtered)
+        count, capped = counted or dossier_list_count(queryset, unit_ids=unit_ids, filtered=filtered)
         seen = offset + len(rows)
         if capped and seen >= count:  # a page past the capped count: at least what was shown
             count, capped = seen, more
