@@ -346,7 +346,10 @@ def describe() -> str:
     with connection.cursor() as c:
         c.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'dossiers_dossier'")
         d = c.fetchone()[0]
-        c.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'dossiers_dossierevent'")
+        # (a partitioned table, bench_scale_partition.py: the sum of its partitions)
+        c.execute("SELECT sum(reltuples)::bigint FROM pg_class WHERE oid = 'dossiers_dossierevent'::regclass AND "
+                  "relkind = 'r' OR oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = "
+                  "'dossiers_dossierevent'::regclass)")
         e = c.fetchone()[0]
         c.execute("SELECT count(*) FROM dossiers_dossier WHERE state IN "
                   "('submitted', 'received', 'in_processing', 'awaiting_supplement')")
