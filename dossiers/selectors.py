@@ -95,6 +95,14 @@ def unit_descendant_ids(unit_id: int) -> set[int]:
     return _unit_subtree(unit_id)[0]
 
 
+def unit_scope_ids(unit_id: int) -> set[int] | None:
+    """:func:`unit_descendant_ids`, or None when that is every unit (a unit over the whole tree,
+    e.g. the province): no filter at all, which keeps counts, lists and reports on plain indexes
+    at national scale, without an IN list of every unit."""
+    subtree, total = _unit_subtree(unit_id)
+    return None if len(subtree) == total else subtree
+
+
 def staff_profile(user) -> StaffProfile | None:
     if not user.is_authenticated:
         return None
@@ -116,10 +124,7 @@ def user_unit_ids(user) -> set[int] | None:
     if profile is None:
         return None if ADMINISTRATOR in roles else set()
     if LEADER in roles:
-        subtree, total = _unit_subtree(profile.unit_id)
-        # A leader over the whole tree (e.g. the province) sees everything: no filter at all,
-        # which keeps counts and lists on plain indexes at national scale.
-        return None if len(subtree) == total else subtree
+        return unit_scope_ids(profile.unit_id)  # a leader over the whole tree sees everything
     return {profile.unit_id}
 
 

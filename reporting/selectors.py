@@ -74,7 +74,7 @@ from dossiers import calendar as wcal
 from dossiers.models import (
     Channel, Classification, Dossier, DossierEvent, DossierMove, DossierPause, Field, Outcome, Procedure, Unit,
 )
-from dossiers.selectors import _unit_subtree, unit_descendant_ids
+from dossiers.selectors import unit_descendant_ids, unit_scope_ids
 from reporting.models import DailyReceipt, DailyStock, RollupDay, RollupSegment, SegmentStatistic
 from reporting.periods import LOCAL_TZ, Period, local_midnight, segment_end, segments_in
 
@@ -285,10 +285,7 @@ def scope_unit_ids(unit: Unit | None) -> set[int] | None:
     for a unit over the whole tree (the province's People's Committee): the same rows without an
     IN list of every unit in each of the report's queries (190 units × some twenty queries:
     25 ms of writing and parsing SQL per page at ten million dossiers)."""
-    if unit is None:
-        return None
-    subtree, total = _unit_subtree(unit.pk)
-    return None if len(subtree) == total else subtree
+    return None if unit is None else unit_scope_ids(unit.pk)
 
 
 def _scoped(qs: QuerySet, scope_ids: set[int] | None, field: str = "resolving_unit_id") -> QuerySet:

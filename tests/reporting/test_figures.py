@@ -98,6 +98,35 @@ def test_unit_scope_keeps_the_subtree(history, rorg):
     assert report["scope"] == {"code": "000.00.21.H23", "name": "UBND thành phố Hòa Bình"}
 
 
+def test_the_province_s_report_is_every_unit_s_until_a_unit_outside_its_tree_appears(history, rorg, rprocs):
+    """The province's People's Committee is over every unit: its report is the report of all
+    units, rows and receipts (the scope is then no filter). A dossier led by a unit outside its
+    tree (another root) is in the report of all units but never in the province's."""
+    from dossiers.models import Unit
+    from dossiers.services import lifecycle
+
+    from .conftest import APPLICANT, at
+
+    def figures(report):
+        return report["totals"], report["levels"], report["fields"], report["receiving"]
+
+    for source in (rs.SOURCE_DIRECT, rs.SOURCE_ROLLUP):
+        if source == rs.SOURCE_ROLLUP:
+            rollup_range(start=Q1.day_before(), end=Q1.end)
+        assert figures(rs.report_figures(period=Q1, unit=rorg["province"], source=source)) == figures(
+            rs.report_figures(period=Q1, unit=None, source=source))
+    other = Unit.objects.create(code="000.00.00.H99", name="Bộ ngành khác", level="province", kind="agency")
+    proc = rprocs["justice5"]
+    proc.pk, proc.code, proc.resolving_unit = None, "9.000001", other
+    proc.save()
+    lifecycle.dossier_register(procedure=proc, receiving_unit=rorg["centre"], channel="direct",
+                               applicant=APPLICANT, received_at=at(2022, 3, 1))
+    province = rs.report_figures(period=Q1, unit=rorg["province"], source=rs.SOURCE_DIRECT)
+    everyone = rs.report_figures(period=Q1, unit=None, source=rs.SOURCE_DIRECT)
+    assert everyone["totals"]["received_total"] == province["totals"]["received_total"] + 1
+    assert "000.00.00.H99" not in {u["code"] for r in province["receiving"] for u in r["lead_units"]}
+
+
 def test_carried_over_equals_in_progress_of_the_previous_quarter(history):
     """(6) of Q1/2022 = (11) of Q4/2021, on both bases."""
     for basis in ("regulatory", "calendar"):
