@@ -542,7 +542,7 @@ def _demo_finish(lifecycle, rng, cal, staff, d: Dossier) -> Dossier:
     """Finish a dossier left open by the reorganisation: the applicant's supplement comes in, the
     counter hands it over if it had not, each unit completes its step, the lead unit's leader
     approves and the result goes back, on working days from 2/7/2025."""
-    from dossiers import core
+    from dossiers import core, reference
 
     day = cal.add_working_days(REFORM_DAY, rng.randint(1, 4))
     at = datetime.combine(day, time(rng.randint(8, 10), rng.randint(0, 59)), LOCAL_TZ)
@@ -550,8 +550,8 @@ def _demo_finish(lifecycle, rng, cal, staff, d: Dossier) -> Dossier:
     def worker():
         return staff.get(d.current_unit_id, OFFICER, LEADER)
 
-    # the counter in force: the one that took it in, or its successor's (D20, core.counter_chain)
-    clerk = staff.get(core.counter_chain(lifecycle.case_of(d))[-1], COUNTER_CLERK)
+    # the counter in force: the one that took it in, or its successor's (D20, core.successor_chain)
+    clerk = staff.get(core.successor_chain(d.receiving_unit_id, reference.unit_successors())[-1], COUNTER_CLERK)
     if d.state == DossierState.AWAITING_SUPPLEMENT:
         d = lifecycle.dossier_resume(dossier=d, actor=clerk, at=at, note="Người nộp đã bổ sung đủ hồ sơ")
     def take() -> None:

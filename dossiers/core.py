@@ -226,22 +226,30 @@ def case_position(case: Case) -> str:
     return f"{case.unit_name(d.receiving_unit_id)} (bộ phận một cửa)"
 
 
-def counter_chain(case: Case, on: date | None = None) -> list[int]:
-    """The receiving counter, then, when a reorganisation ended its unit, the successor's and so
-    on (D20: the receiving unit of a dossier never changes, its counter's work passes to the
-    successor); the last is the counter in force `on` that day (default: today, i.e. every
-    successor recorded: a reorganisation is recorded on or after its effective date). A day
-    given follows a successor only after the old unit's last day (history written afterwards)."""
-    units, uid = [], case.d.receiving_unit_id
+def successor_chain(unit_id: int | None, successors: dict[int, tuple[int, date | None]],
+                    on: date | None = None) -> list[int]:
+    """`unit_id`, then, when a reorganisation ended that unit, its successor and so on
+    (`successors`: unit -> (successor, the old unit's last day)); the last is the unit in force
+    `on` that day (default: today, i.e. every successor recorded: a reorganisation is recorded
+    on or after its effective date). A day given follows a successor only after the old unit's
+    last day (history written afterwards). A cycle (never recorded) ends the walk."""
+    units, uid = [], unit_id
     while uid is not None and uid not in units:
         units.append(uid)
-        successor = case.successors.get(uid)
+        successor = successors.get(uid)
         if successor is None:
             break
         uid, last_day = successor
         if on is not None and last_day is not None and on <= last_day:
             break
     return units
+
+
+def counter_chain(case: Case, on: date | None = None) -> list[int]:
+    """The receiving counter and its successors (:func:`successor_chain`; D20: the receiving
+    unit of a dossier never changes, its counter's work passes to the successor); the last is
+    the counter in force `on` that day."""
+    return successor_chain(case.d.receiving_unit_id, case.successors, on)
 
 
 def counter_units(case: Case) -> set[int]:

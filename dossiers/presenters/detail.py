@@ -145,5 +145,5 @@ def return_unit(dossier: Dossier, events: list) -> Unit:
     returned = next((e for e in reversed(events) if e.action == Action.RETURN_RESULT and e.unit_id), None)
     if returned is not None:
         return returned.unit
-    chain = core.counter_chain(core.Case(d=dossier, steps=[], pauses=[], successors=reference.unit_successors()))
+    chain = core.successor_chain(dossier.receiving_unit_id, reference.unit_successors())
     return dossier.receiving_unit if chain[-1] == dossier.receiving_unit_id else Unit.objects.get(pk=chain[-1])

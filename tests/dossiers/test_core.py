@@ -253,6 +253,10 @@ def test_after_a_reorganisation_the_successors_counter_returns_the_result_and_no
     assert core.counter_chain(case, on=date(2025, 6, 30)) == [COUNTER_UNIT]
     assert core.counter_chain(case, on=date(2025, 7, 1)) == [COUNTER_UNIT, successor]
     assert core.counter_chain(case, on=date(2026, 7, 1)) == [COUNTER_UNIT, successor, next_successor]
+    # the same walk from any unit, without a dossier (the dossier page's return counter, the demo)
+    assert core.successor_chain(successor, case.successors) == [successor, next_successor]
+    assert core.successor_chain(77, case.successors, on=date(2030, 1, 1)) == [77, 78]
+    assert core.successor_chain(OTHER, case.successors) == [OTHER]
     case.successors = {COUNTER_UNIT: (successor, None), successor: (COUNTER_UNIT, None)}  # a cycle (never recorded) ends the walk
     assert core.counter_units(case) == {COUNTER_UNIT, successor}
 
