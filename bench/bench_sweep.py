@@ -407,7 +407,7 @@ def bench_pages(org, runs: int) -> bool:
               f"(medians of 5)")
         print(f"    the other lists behind the numbers (median of 5, ms): {', '.join(others)}")
         if sum(dossier_counts_by_state(unit_ids=scope).values()) >= dsel.MENU_COUNTS_CACHE_FROM:
-            key = dsel._scope_key(scope)
+            key = dsel.scope_cache_key(dsel._MENU_COUNTS_KEY, scope)
 
             def missed():
                 cache.delete(key)

@@ -189,13 +189,14 @@ _MENU_COUNTS_KEY = "onecua:menu-counts:"
 _ID_CHUNK = 5_000  # ids per ``IN (…)`` (SQLite allows 32,766 parameters)
 
 
-def _scope_key(unit_ids: set[int] | None) -> str:
+def scope_cache_key(prefix: str, unit_ids: set[int] | None) -> str:
+    """A cache key for figures shared by everyone with the same unit scope (None: the whole
+    tree): the menu counts here, the supervisor's board in monitoring."""
     import hashlib
 
     if unit_ids is None:
-        return _MENU_COUNTS_KEY + "all"
-    digest = hashlib.sha1(",".join(map(str, sorted(unit_ids))).encode()).hexdigest()
-    return _MENU_COUNTS_KEY + digest
+        return prefix + "all"
+    return prefix + hashlib.sha1(",".join(map(str, sorted(unit_ids))).encode()).hexdigest()
 
 
 def plain_planning() -> None:
@@ -304,7 +305,7 @@ def dossier_counts_by_state(*, unit_ids: set[int] | None) -> dict[str, int]:
 def dossier_counts_by_state_shared(*, unit_ids: set[int] | None) -> dict[str, int]:
     """:func:`dossier_counts_by_state`, shared through the cache for ``MENU_COUNTS_CACHE_SECONDS``
     when the scope holds ``MENU_COUNTS_CACHE_FROM`` counted dossiers or more."""
-    key = _scope_key(unit_ids)
+    key = scope_cache_key(_MENU_COUNTS_KEY, unit_ids)
     by_state = cache.get(key)
     if by_state is None:
         by_state = dossier_counts_by_state(unit_ids=unit_ids)

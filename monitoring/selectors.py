@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from dossiers import calendar as wcal
 from dossiers.models import Dossier, DossierStep, Procedure, ProcedureStep, StaffProfile, Unit
 from dossiers.roles import ADMINISTRATOR, LEADER, role_group_name, user_roles
-from dossiers.selectors import calendar_get, dossiers_open, user_unit_ids
+from dossiers.selectors import calendar_get, dossiers_open, scope_cache_key, user_unit_ids
 from monitoring.models import Notification
 
 User = get_user_model()
@@ -550,10 +550,7 @@ _BOARD_KEY = "onecua:board:"
 
 
 def _board_key(scope: set[int] | None, clock: Clock) -> str:
-    import hashlib
-
-    units = "all" if scope is None else hashlib.sha1(",".join(map(str, sorted(scope))).encode()).hexdigest()
-    return f"{_BOARD_KEY}{units}:{clock.today.isoformat()}"
+    return scope_cache_key(f"{_BOARD_KEY}{clock.today.isoformat()}:", scope)
 
 
 def _board_figures_shared(user, scope: set[int] | None, clock: Clock) -> tuple[Clock, dict, dict]:
